@@ -1,0 +1,310 @@
+"""Segmentation of news text: paragraphs, sentences, quoted spans and paragraph kinds.
+
+Every function here is pure and returns character offsets into the string it was given, so that
+``text[start:end]`` is exactly the piece it reports.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = [
+    "Span",
+    "paragraphs",
+    "sentences",
+    "quote_spans",
+    "paragraph_kind",
+    "mask_quotes",
+    "NON_CONTENT_KINDS",
+]
+
+
+@dataclass(frozen=True)
+class Span:
+    """A piece of a text: ``source[start:end] == text``."""
+
+    start: int
+    end: int
+    text: str
+
+
+# ---------------------------------------------------------------------------------------------
+# Paragraphs
+
+_BLANK_LINE = re.compile(r"\n[^\S\n]*\n\s*")  # a line holding only whitespace (NBSP included)
+_NEWLINE = re.compile(r"\n\s*")
+
+
+def _trimmed(text: str, start: int, end: int) -> Span | None:
+    piece = text[start:end]
+    left = len(piece) - len(piece.lstrip())
+    right = len(piece.rstrip())
+    if right <= left:
+        return None
+    return Span(start + left, start + right, piece[left:right])
+
+
+def paragraphs(text: str) -> list[Span]:
+    """Split ``text`` into paragraphs, trimmed of surrounding whitespace.
+
+    Paragraphs are separated by blank lines; a text without any blank line but with single
+    newlines is split on single newlines. ``\\r\\n`` line ends are handled like ``\\n``.
+    """
+    if not text:
+        return []
+    # same length, same offsets: "\r\n" counts as one line end, a lone "\r" as another
+    normal = text.replace("\r\n", " \n").replace("\r", "\n") if "\r" in text else text
+    sep = _BLANK_LINE if _BLANK_LINE.search(normal) else _NEWLINE
+    spans: list[Span] = []
+    pos = 0
+    for m in sep.finditer(normal):
+        span = _trimmed(text, pos, m.start())
+        if span:
+            spans.append(span)
+        pos = m.end()
+    span = _trimmed(text, pos, len(text))
+    if span:
+        spans.append(span)
+    return spans
+
+
+# ---------------------------------------------------------------------------------------------
+# Sentences
+
+# Abbreviations that do not end a sentence when followed by a capitalised word.
+_ABBREVIATIONS = frozenset(
+    """
+    mr mrs ms dr prof sr jr st gen lt col maj capt cmdr adm sgt cpl pvt gov sen rep rev fr hon pres
+    supt insp det atty messrs mme mlle jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues
+    wed thu thur thurs fri sat sun no nos vol vols fig figs p pp ch art sec para ed eds est approx
+    dept univ assn bros inc corp co ltd llc plc vs v etc al e.g i.e cf ca mt ft ave blvd rd hwy
+    a.m p.m u.s u.k u.n u.s.a e.u d.c n.y l.a
+    """.split()
+)
+# Dotted acronyms such as U.S. *can* end a sentence; they do when the next word usually starts one.
+_SENTENCE_STARTERS = frozenset(
+    """
+    the a an in on at but and he she it they we i this that these those there his her its their
+    our my after before when while if as for so yet however meanwhile still then now some many
+    most officials what who why how
+    """.split()
+)
+_SOMETIMES_FINAL = frozenset("no co st sun sat mar est sec art v p ca inc corp ltd llc plc jr sr etc al bros".split())
+_CLOSERS = "\"'”’)]}»"
+_OPENERS = "\"'“‘([{«"
+_CANDIDATE = re.compile(r"(?:\.{3}|…|[.!?]+)[\"'”’)\]}»]*(?=\s+)")
+_WORD_BEFORE = re.compile(r"([\w.]+)$")
+
+
+def _is_boundary(text: str, end_punct: int, token_end: int, next_start: int) -> bool:
+    """Decide whether the punctuation ending at ``token_end`` closes a sentence."""
+    if next_start >= len(text):
+        return True
+    nxt = text[next_start]
+    nxt_word_m = re.match(r"[\w'’]+", text[next_start:next_start + 40].lstrip(_OPENERS))
+    nxt_word = nxt_word_m.group(0) if nxt_word_m else ""
+    starts_upper = nxt in _OPENERS or nxt.isupper() or nxt.isdigit() or (not nxt.isalnum() and nxt not in ",;:")
+    if nxt_word and nxt_word[0].isupper():
+        starts_upper = True
+    if not starts_upper:
+        return False
+    punct = text[end_punct:token_end]
+    if not punct.startswith(".") or punct.startswith("..."):
+        # "!" "?" always end a sentence before a capital; an ellipsis only before a capital too
+        return True
+    m = _WORD_BEFORE.search(text, 0, end_punct)
+    if not m:
+        return True
+    word = m.group(1)
+    low = word.lower().rstrip(".")
+    if re.fullmatch(r"\d+(?:[.,]\d+)*", word) and nxt.isdigit():
+        return False
+    if low in ("no", "nos", "vol", "p", "pp", "art", "sec", "fig") and nxt.isdigit():
+        return False
+    if "." in low:  # dotted acronym: U.S., a.m., e.g.
+        return nxt_word.lower() in _SENTENCE_STARTERS and low not in ("e.g", "i.e", "cf")
+    if low in _ABBREVIATIONS:
+        if low in _SOMETIMES_FINAL:
+            # ordinary words, or abbreviations that often end a sentence ("... Apple Inc. The ...")
+            return nxt_word.lower() in _SENTENCE_STARTERS
+        return False
+    if len(word) == 1 and word.isalpha() and word.isupper():
+        return False  # an initial: "J. K. Rowling", "George W. Bush"
+    return True
+
+
+def sentences(text: str, offset: int = 0) -> list[Span]:
+    """Split ``text`` into sentences; offsets are into ``text`` plus ``offset``.
+
+    Aware of abbreviations (Mr., Gen., Jan., U.S., No. 2), initials, decimals and numbers,
+    ellipses and quotation marks that close after the final stop (``.”``).
+    """
+    spans: list[Span] = []
+    pos = 0
+    for m in _CANDIDATE.finditer(text):
+        punct_start = m.start()
+        token_end = m.end()
+        nxt = token_end
+        while nxt < len(text) and text[nxt].isspace():
+            nxt += 1
+        if _is_boundary(text, punct_start, token_end, nxt):
+            span = _trimmed(text, pos, token_end)
+            if span:
+                spans.append(Span(span.start + offset, span.end + offset, span.text))
+            pos = token_end
+    span = _trimmed(text, pos, len(text))
+    if span:
+        spans.append(Span(span.start + offset, span.end + offset, span.text))
+    return spans
+
+
+# ---------------------------------------------------------------------------------------------
+# Quotations
+
+
+def quote_spans(text: str) -> list[tuple[int, int]]:
+    """Return ``(start, end)`` of each double-quoted span in ``text``, quotation marks included.
+
+    Curly quotes pair “ with ”; a straight ``"`` opens when it follows a space, an opening bracket
+    or the start of text and closes otherwise. A quote still open at the end of the text runs to
+    the end (news paragraphs often leave a quote open when it continues in the next paragraph).
+    """
+    spans: list[tuple[int, int]] = []
+    open_at: int | None = None
+    for m in _QUOTE_CHAR.finditer(text):
+        i, ch = m.start(), m.group()
+        if open_at is None:
+            if ch == "“" or (ch == "\"" and _opens(text, i)):
+                open_at = i
+        elif ch != "“":
+            spans.append((open_at, i + 1))
+            open_at = None
+    if open_at is not None and len(text) - open_at > 1:
+        spans.append((open_at, len(text)))
+    return spans
+
+
+_QUOTE_CHAR = re.compile("[\"“”]")
+
+
+def _opens(text: str, i: int) -> bool:
+    before = text[i - 1] if i > 0 else " "
+    after = text[i + 1] if i + 1 < len(text) else " "
+    return (before.isspace() or before in "([{—–-/:") and not after.isspace()
+
+
+QUOTE_TOKEN = " _quote_ "
+SHORT_QUOTE_TOKEN = " _shortquote_ "
+
+
+def mask_quotes(text: str, spans: list[tuple[int, int]] | None = None, short_words: int = 3) -> str:
+    """Replace quoted spans by a placeholder so that only the writer's own voice remains.
+
+    Quotes of at most ``short_words`` words (scare quotes, a quoted label) keep their words and
+    gain a ``_shortquote_`` marker, because quoting a single word is itself a framing choice.
+    """
+    if spans is None:
+        spans = quote_spans(text)
+    if not spans:
+        return text
+    out: list[str] = []
+    pos = 0
+    for start, end in spans:
+        out.append(text[pos:start])
+        inner = text[start:end].strip("\"“” ")
+        if len(inner.split()) <= short_words:
+            out.append(SHORT_QUOTE_TOKEN + inner + " ")
+        else:
+            out.append(QUOTE_TOKEN)
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Paragraph kinds
+
+NON_CONTENT_KINDS = ("caption", "related_link", "widget", "author_promo", "byline", "dateline")
+
+_CREDIT = (
+    r"\((?=[^()]*(?:\b(?:Images?|Photos?|Photography|Pictures|AP|AFP|Reuters|Getty|Shutterstock|EPA|Pool"
+    r"|Wikimedia|Handout|Courtesy|File)\b|[A-Za-z.]\s?/\s?[A-Z]))[^()]{3,120}\)"
+)
+_KIND_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "related_link",
+        re.compile(
+            r"^(?:RELATED|Related|READ MORE|Read [Mm]ore|MORE|More|SEE ALSO|See [Aa]lso|ALSO READ|Also [Rr]ead"
+            r"|WATCH|Watch|LISTEN|RECOMMENDED|Recommended|TRENDING|Trending|CLICK HERE|Click [Hh]ere"
+            r"|Sign up|SIGN UP|Subscribe|SUBSCRIBE|Read the (?:full|original) (?:article|story)"
+            r"|Continue [Rr]eading|Keep [Rr]eading|This (?:article|story) (?:was )?(?:originally|first) (?:appeared|published)"
+            r"|(?:Originally|First) published)\b.{0,200}$",
+            re.S,
+        ),
+    ),
+    (
+        "widget",
+        re.compile(
+            r"^(?:Share(?: this(?: article| story)?)?[.:!]?|Share on \w+|Tweet|Email|Print|Comments?"
+            r"|\d+ [Cc]omments?|Leave [Aa] [Rr]eply|Leave a [Cc]omment|Cancel [Rr]eply|Post a [Cc]omment"
+            r"|Exit [Mm]obile [Vv]ersion|Advertisement|ADVERTISEMENT|Sponsored|Skip to (?:main )?content"
+            r"|Back to top|Log ?in|Sign in|You must be logged in to post a comment\.?|Loading\.{0,3}"
+            r"|Copyright\b.*|©.*|All rights reserved\.?|Tags?:.*|Filed [Uu]nder:?.*|Topics?:.*"
+            r"|(?:Facebook|Twitter|LinkedIn|WhatsApp|Reddit|Pinterest|Email|Print)(?:[\s|,·•]+(?:Facebook|Twitter|X|LinkedIn|WhatsApp|Reddit|Pinterest|Email|Print|Copy [Ll]ink))*)$",
+            re.S,
+        ),
+    ),
+    (
+        "author_promo",
+        re.compile(
+            r"^(?:(?:You can )?[Ff]ollow\b.{0,80}\bon (?:Twitter|X|Facebook|Instagram|Threads|Bluesky|TikTok|LinkedIn)\b.{0,80}"
+            r"|.{0,80}\b(?:is|writes as) an? (?:\w+ )?(?:reporter|correspondent|writer|editor|columnist|contributor)\b.{0,160}(?:Follow|Contact|Email|@\w+|\btwitter\b).{0,120}"
+            r"|(?:Contact|Email|Reach) (?:the )?(?:author|reporter|\w+ \w+) at .{0,80}"
+            r"|.{0,120}@\w+ on (?:Twitter|X)\.?)$",
+            re.S,
+        ),
+    ),
+    ("caption", re.compile(r"^(?:(?:Photo|Image|Picture|Credit|Photograph|File photo)s?(?: by)?\s*[:|].{0,200}|" + _CREDIT + r")$", re.S)),
+    (
+        "byline",
+        re.compile(
+            r"^(?:By|BY|Written by|Words by|Story by)\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}"
+            r"(?:\s*(?:,|and|&)\s*[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}){0,3}"
+            r"(?:\s*[|,–—-]\s*.{0,60})?$",
+            re.S,
+        ),
+    ),
+    (
+        "dateline",
+        re.compile(
+            r"^(?:(?:Published|Updated|Posted|Last updated)\b.{0,60}"
+            r"|(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4}.{0,30}"
+            r"|\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{4}.{0,30}"
+            r"|\d{4}-\d{2}-\d{2}(?:[T ][\d:]+)?\S*"
+            r"|[A-Z][A-Z .,'-]{2,40}(?:\([\w .]+\))?\s*[-–—]*)$",
+            re.S,
+        ),
+    ),
+]
+_CAPTION_TAIL = re.compile(_CREDIT + r"\s*$")
+
+
+def paragraph_kind(text: str) -> str:
+    """Classify a paragraph as ``content`` or one of :data:`NON_CONTENT_KINDS`.
+
+    Non-content paragraphs are what scrapers leave around an article: photo captions and credits,
+    "RELATED:" and "Read more" links, share/comment/footer widgets, author promotions, and bylines
+    or datelines standing alone.
+    """
+    t = text.strip()
+    if not t:
+        return "widget"
+    if len(t) <= 400:
+        for kind, pattern in _KIND_PATTERNS:
+            if pattern.match(t):
+                return kind
+        # a caption: a short description ending in a credit "(Name/Agency Images)"
+        if _CAPTION_TAIL.search(t) and len(t.split()) <= 60:
+            return "caption"
+    return "content"

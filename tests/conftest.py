@@ -1,0 +1,50 @@
+"""Shared fixtures: the shipped model, a small model trained on a slice of the corpus, the benchmark."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCHMARK = ROOT.parent / "shared" / "benchmarks" / "babe_dev.csv"
+
+
+@pytest.fixture(scope="session")
+def model():
+    from classifier import load_model
+
+    return load_model()
+
+
+@pytest.fixture(scope="session")
+def corpus_rows():
+    path = ROOT / "training_data" / "sentences.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def small_corpus(tmp_path_factory, corpus_rows):
+    """A 400-sentence slice of the corpus in project format (four topics)."""
+    topics = sorted({r["topic"] for r in corpus_rows})[:4]
+    rows = [r for r in corpus_rows if r["topic"] in topics][:400]
+    path = tmp_path_factory.mktemp("data") / "small.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def small_model_path(tmp_path_factory, small_corpus):
+    from classifier.train import train
+
+    out = tmp_path_factory.mktemp("model") / "small.joblib"
+    train([small_corpus], out, folds=3)
+    return out
+
+
+@pytest.fixture(scope="session")
+def benchmark_path():
+    if not BENCHMARK.exists():
+        pytest.skip("benchmark file ../shared/benchmarks/babe_dev.csv not present")
+    return BENCHMARK

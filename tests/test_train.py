@@ -1,0 +1,97 @@
+"""Training: determinism, the report, and that defaults reproduce the shipped model."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from classifier import load_model
+from classifier.cli import main
+from classifier.data import load_corpus
+from classifier.features import LexiconFeatures, read_lexicon
+from classifier.model import build_head
+from classifier.persist import default_model_path, manifest_path
+from classifier.train import train
+
+SAMPLE = [
+    "The regime's thugs attacked peaceful marchers.",
+    "The council approved the budget 7-2 on Tuesday, a spokeswoman said.",
+    "Critics claimed the so-called reform was a giveaway to donors.",
+    "“This budget is a disgrace,” said council member Rita Vance.",
+]
+
+
+def test_same_data_same_model(tmp_path, small_corpus, small_model_path):
+    again = tmp_path / "again.joblib"
+    train([small_corpus], again, folds=3)
+    a = load_model(small_model_path).score_sentences(SAMPLE)
+    b = load_model(again).score_sentences(SAMPLE)
+    pd.testing.assert_frame_equal(a, b)
+    assert json.loads(manifest_path(again).read_text())["thresholds"] == json.loads(manifest_path(small_model_path).read_text())["thresholds"]
+
+
+def test_train_cli_reports_cv_per_head(tmp_path, small_corpus, capsys):
+    out = tmp_path / "m.joblib"
+    assert main(["train", "--data", str(small_corpus), "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "loaded_language" in text and "editorial_framing" in text and "CV macro-F1" in text
+    assert out.exists() and manifest_path(out).exists()
+
+
+def test_train_cli_bad_data_is_one_line_error(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("sentence,label\nhello,1\n", encoding="utf-8")
+    assert main(["train", "--data", str(bad), "--out", str(tmp_path / "m.joblib")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "bad.csv" in err[0]
+
+
+@pytest.mark.slow
+def test_retraining_with_defaults_reproduces_the_shipped_model(tmp_path, corpus_rows):
+    out = tmp_path / "retrained.joblib"
+    train(None, out)
+    rng = random.Random(0)
+    sample = [r["text"] for r in rng.sample(corpus_rows, 200)] + SAMPLE
+    shipped = load_model(default_model_path()).score_sentences(sample)
+    fresh = load_model(out).score_sentences(sample)
+    pd.testing.assert_frame_equal(shipped, fresh)
+    shipped_manifest = json.loads(manifest_path(default_model_path()).read_text())
+    fresh_manifest = json.loads(manifest_path(out).read_text())
+    for key in ("training_data", "thresholds", "cv", "counts"):
+        assert fresh_manifest[key] == shipped_manifest[key]
+
+
+def test_custom_transformer_follows_sklearn_conventions(tmp_path):
+    import joblib
+
+    lex = (("slam", "loaded_verb"), ("regime", "pejorative_label"))
+    t = LexiconFeatures(lexicon=lex, scopes=("outside",))
+    assert t.get_params() == {"lexicon": lex, "scopes": ("outside",)}
+    c = clone(t)
+    assert c.get_params() == t.get_params() and not hasattr(c, "matcher_")
+    X = t.fit_transform(["The regime slammed critics.", "“Regime,” she said.", "Nothing here."])
+    assert X.shape == (3, len(t.get_feature_names_out()))
+    names = list(t.get_feature_names_out())
+    assert X[0, names.index("outside:pejorative_label")] > 0 and X[0, names.index("outside:loaded_verb")] > 0
+    assert X[2].sum() == 0
+    joblib.dump(t, tmp_path / "t.joblib")
+    again = joblib.load(tmp_path / "t.joblib")
+    assert (again.transform(["The regime slammed critics."]) != t.transform(["The regime slammed critics."])).nnz == 0
+
+
+def test_heads_are_pipelines_ending_in_logistic_regression(small_corpus):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    lex = read_lexicon(__import__("classifier.data", fromlist=["x"]).default_lexicon_path())
+    data = load_corpus([small_corpus])
+    for head in ("loaded_language", "editorial_framing"):
+        pipe = build_head(head, lex)
+        assert isinstance(pipe, Pipeline) and isinstance(pipe.steps[-1][1], LogisticRegression)
+        fitted = clone(pipe).fit(data["text"].tolist(), data[head])
+        names = fitted[:-1].get_feature_names_out()
+        assert len(names) == fitted.steps[-1][1].coef_.shape[1]
