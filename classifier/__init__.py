@@ -8,17 +8,17 @@
 
 __version__ = "0.1.0"
 
-from .errors import FramingError, InputError, ModelError  # noqa: E402
-from .persist import default_model_path, load_model, save_model  # noqa: E402
-from .score import FramingModel  # noqa: E402
+from .errors import FramingError, InputError, ModelError
+from .persist import default_model_path, load_model, save_model
+from .score import FramingModel
 
 __all__ = [
-    "__version__",
-    "load_model",
-    "save_model",
-    "default_model_path",
-    "FramingModel",
     "FramingError",
+    "FramingModel",
     "InputError",
     "ModelError",
+    "__version__",
+    "default_model_path",
+    "load_model",
+    "save_model",
 ]

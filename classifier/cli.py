@@ -10,7 +10,7 @@ from . import __version__
 from .cli_score import add_score_parser
 from .errors import FramingError
 
-__all__ = ["main", "build_parser"]
+__all__ = ["build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:

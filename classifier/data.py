@@ -13,14 +13,14 @@ from .errors import InputError
 __all__ = [
     "HEADS",
     "PRESETS",
-    "default_data_dir",
     "default_corpus_paths",
+    "default_data_dir",
     "default_lexicon_path",
-    "read_table",
+    "fingerprint",
     "load_corpus",
     "load_labelled",
     "parse_label_columns",
-    "fingerprint",
+    "read_table",
 ]
 
 HEADS = ("loaded_language", "editorial_framing")

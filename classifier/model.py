@@ -19,7 +19,7 @@ from .data import HEADS
 from .errors import InputError
 from .features import LexiconFeatures, tokenize, writer_voice
 
-__all__ = ["build_head", "fit_heads", "TrainingResult", "SEED"]
+__all__ = ["SEED", "TrainingResult", "build_head", "fit_heads"]
 
 SEED = 0
 

@@ -13,17 +13,17 @@ import platform
 import tempfile
 import threading
 import warnings
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import joblib
-import sklearn
 
 from . import __version__
 from .errors import ModelError
 from .score import FramingModel
 
-__all__ = ["DEFAULT_MODEL_NAME", "default_model_path", "manifest_path", "save_model", "load_model", "sha256_file"]
+__all__ = ["DEFAULT_MODEL_NAME", "default_model_path", "load_model", "manifest_path", "save_model", "sha256_file"]
 
 DEFAULT_MODEL_NAME = "framing-default.joblib"
 _PACKAGE = Path(__file__).resolve().parent
@@ -70,14 +70,21 @@ def _atomic_write(path: Path, write: Any) -> None:
 def save_model(model: FramingModel, path: str | Path, manifest_extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """Write ``model`` to ``path`` (joblib) and its manifest beside it; return the manifest."""
     path = Path(path)
-    payload = {"format": 1, "heads": model.heads, "meta": model.meta}
+    payload = {
+        "format": 2,
+        "meta": model.meta,
+        "compiled": model.compiled,
+        "lexicon": model.lexicon,
+        "stop_words": sorted(model.stop_words),
+        "pipelines": model.pipelines_bytes(),
+    }
     _atomic_write(path, lambda tmp: joblib.dump(payload, tmp, compress=("zlib", 6)))
     manifest = {
         "model_file": path.name,
         "sha256": sha256_file(path),
         "size_bytes": path.stat().st_size,
         "package_version": __version__,
-        "scikit_learn_version": sklearn.__version__,
+        "scikit_learn_version": sklearn_version(),
         "joblib_version": joblib.__version__,
         "python_version": platform.python_version(),
         **model.meta,
@@ -97,6 +104,14 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
         raise ModelError(f"{path}: no manifest {mpath.name} beside the model file; refusing to load an unvouched model") from None
     except (OSError, ValueError) as exc:
         raise ModelError(f"{mpath}: manifest unreadable ({exc})") from None
+
+
+def sklearn_version() -> str:
+    """The installed scikit-learn version (read from package metadata, without importing it)."""
+    try:
+        return metadata.version("scikit-learn")
+    except metadata.PackageNotFoundError:
+        return "not installed"
 
 
 def _minor(version: str) -> tuple[str, ...]:
@@ -124,19 +139,20 @@ def load_model(path: str | Path | None = None) -> FramingModel:
         if digest != manifest.get("sha256"):
             raise ModelError(f"{p}: sha256 {digest[:12]}… does not match its manifest ({str(manifest.get('sha256'))[:12]}…); the file was changed or corrupted, refusing to load it")
         trained = str(manifest.get("scikit_learn_version", "unknown"))
-        if _minor(trained) != _minor(sklearn.__version__):
+        installed = sklearn_version()
+        if _minor(trained) != _minor(installed):
             raise ModelError(
-                f"{p}: trained with scikit-learn {trained} but {sklearn.__version__} is installed; "
+                f"{p}: trained with scikit-learn {trained} but {installed} is installed; "
                 f"install scikit-learn=={trained} or retrain with `{RETRAIN_HINT}`"
             )
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*(?:unpickle|InconsistentVersion).*")
             try:
                 payload = joblib.load(p)
-            except Exception as exc:  # noqa: BLE001 - any unpickling failure is a bad model file
+            except Exception as exc:
                 raise ModelError(f"{p}: cannot be loaded ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})") from None
-        if not isinstance(payload, dict) or "heads" not in payload:
-            raise ModelError(f"{p}: not a framing model file")
-        model = FramingModel(payload["heads"], payload.get("meta"))
+        if not isinstance(payload, dict) or payload.get("format") != 2:
+            raise ModelError(f"{p}: not a framing model file of this version (retrain with `{RETRAIN_HINT}`)")
+        model = FramingModel(payload["compiled"], payload["lexicon"], payload["meta"], payload["pipelines"], frozenset(payload["stop_words"]))
         _cache[key] = model
         return model

@@ -7,25 +7,24 @@ exact substrings with character offsets.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-from sklearn.pipeline import Pipeline
 
-from .data import HEADS
-from .features import TOKEN_RE
+from .compiled import Featurized, LinearHead, cue_counts, featurize
+from .lexicon import Lexicon
 from .segment import paragraph_kind, paragraphs, quote_spans, sentences
 
 __all__ = [
-    "FramingModel",
-    "SENTENCE_COLUMNS",
-    "PARAGRAPH_COLUMNS",
-    "SENTENCE_LEVEL_COLUMNS",
     "ARTICLE_COLUMNS",
+    "PARAGRAPH_COLUMNS",
+    "SENTENCE_COLUMNS",
+    "SENTENCE_LEVEL_COLUMNS",
+    "FramingModel",
     "aggregate_articles",
 ]
 
@@ -46,7 +45,11 @@ ARTICLE_COLUMNS = [
 MAX_PIECE_CHARS = 1000  # a "sentence" longer than this (no punctuation) is scored in pieces of this size
 _TERM_MIN_WEIGHT = 0.15  # a word must add this much to the loaded log-odds to be reported
 _MAX_TERMS = 6
-_STOP = frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "s", "t"}
+HEADS = ("loaded_language", "editorial_framing")
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
 
 
 @dataclass(frozen=True)
@@ -81,26 +84,58 @@ def _pieces(text: str, start: int) -> Iterable[tuple[int, str]]:
 class FramingModel:
     """A trained two-headed framing model.
 
-    Parameters
-    ----------
-    heads : dict of head name -> fitted scikit-learn Pipeline ending in LogisticRegression
-    meta : dict of facts about the model (versions, thresholds, metrics); see the manifest
+    Scoring uses each head's exported linear form (:mod:`classifier.compiled`), which gives the
+    same probabilities as the scikit-learn pipelines in :attr:`heads` without importing
+    scikit-learn. Build one with :meth:`from_pipelines`; load the shipped one with ``load_model()``.
     """
 
-    def __init__(self, heads: dict[str, Pipeline], meta: dict[str, Any] | None = None):
-        missing = [h for h in HEADS if h not in heads]
+    def __init__(
+        self,
+        compiled: dict[str, LinearHead],
+        lexicon: Lexicon,
+        meta: dict[str, Any] | None = None,
+        pipelines: bytes | dict[str, Any] | None = None,
+        stop_words: frozenset[str] = frozenset(),
+    ):
+        missing = [h for h in HEADS if h not in compiled]
         if missing:
             raise ValueError(f"model lacks head(s): {', '.join(missing)}")
-        self.heads = heads
+        self.compiled = compiled
+        self.lexicon = lexicon
         self.meta = dict(meta or {})
-        loaded = heads["loaded_language"]
-        self._features = loaded.named_steps["features"]
-        self._coef = loaded.named_steps["clf"].coef_[0]
-        union = dict(self._features.transformer_list)
-        self._words = union["words"]
-        self._lexicon = union.get("lexicon")
-        self._vocab_size = len(self._words.vocabulary_)
-        self._names = self._words.get_feature_names_out()
+        self.stop_words = frozenset(stop_words)
+        self._pipelines = pipelines
+        self._views = tuple(sorted({h.view for h in compiled.values()}))
+
+    @classmethod
+    def from_pipelines(cls, heads: dict[str, Any], meta: dict[str, Any] | None = None) -> FramingModel:
+        """Wrap fitted head pipelines (as built by :func:`classifier.model.build_head`)."""
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        from .compiled import compile_head
+
+        lexicon = dict(heads["loaded_language"].named_steps["features"].transformer_list)["lexicon"].matcher_
+        compiled = {h: compile_head(p) for h, p in heads.items()}
+        return cls(compiled, lexicon, meta, dict(heads), frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "s", "t"})
+
+    @property
+    def heads(self) -> dict[str, Any]:
+        """The scikit-learn pipelines, one per head (unpickled on first use; imports scikit-learn)."""
+        if isinstance(self._pipelines, bytes):
+            import pickle
+
+            self._pipelines = pickle.loads(self._pipelines)
+        if self._pipelines is None:
+            raise AttributeError("this model was saved without its pipelines")
+        return self._pipelines
+
+    def pipelines_bytes(self) -> bytes | None:
+        """The pipelines pickled, for saving (None when absent)."""
+        import pickle
+
+        if self._pipelines is None or isinstance(self._pipelines, bytes):
+            return self._pipelines
+        return pickle.dumps(self._pipelines, protocol=pickle.HIGHEST_PROTOCOL)
 
     def __repr__(self) -> str:
         return f"FramingModel(version={self.meta.get('version')!r}, sentences={self.meta.get('training_data', {}).get('n_sentences')!r})"
@@ -109,54 +144,61 @@ class FramingModel:
 
     def _score(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[list[dict[str, Any]]]]:
         """Both heads' probabilities and loaded-term explanations for each text."""
-        if not texts:
-            return np.zeros(0), np.zeros(0), []
-        X = self._features.transform(texts)
-        loaded = self.heads["loaded_language"].named_steps["clf"].predict_proba(X)[:, 1]
-        framing = self.heads["editorial_framing"].predict_proba(texts)[:, 1]
-        terms = [self._explain(t, X[i]) if loaded[i] >= 0.5 else [] for i, t in enumerate(texts)]
+        loaded_head = self.compiled["loaded_language"]
+        framing_head = self.compiled["editorial_framing"]
+        ncat = len(self.lexicon.categories)
+        loaded = np.empty(len(texts))
+        framing = np.empty(len(texts))
+        terms: list[list[dict[str, Any]]] = []
+        for i, text in enumerate(texts):
+            feat = featurize(text, self.lexicon, self._views)
+            words, cue = loaded_head.contributions(feat.tokens[loaded_head.view], cue_counts(feat, loaded_head.scopes, ncat), ncat)
+            loaded[i] = _sigmoid(loaded_head.intercept + sum(words.values()) + sum(cue.values()))
+            framing[i] = _sigmoid(framing_head.log_odds(feat.tokens[framing_head.view], cue_counts(feat, framing_head.scopes, ncat), ncat))
+            terms.append(self._explain(text, feat, words, cue, ncat) if loaded[i] >= 0.5 else [])
         return loaded, framing, terms
 
-    def _explain(self, text: str, row: Any) -> list[dict[str, Any]]:
+    def _explain(self, text: str, feat: Featurized, words: dict[tuple[int, int], float], cue: dict[int, float], ncat: int) -> list[dict[str, Any]]:
         """The words of ``text`` that raised its loaded score most, merged into phrases."""
-        spans = [(m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
-        if not spans:
-            return []
-        toks = [text[a:b].lower().replace("’", "'") for a, b in spans]
-        weight = np.zeros(len(spans))
-        in_lexicon = np.zeros(len(spans), dtype=bool)
-        contrib = {j: v * self._coef[j] for j, v in zip(row.indices, row.data)}
-        vocab = self._words.vocabulary_
-        for n in (1, 2):
-            for i in range(len(toks) - n + 1):
-                j = vocab.get(" ".join(toks[i:i + n]))
-                if j is not None and contrib.get(j, 0.0) > 0:
-                    weight[i:i + n] += contrib[j] / n
-        if self._lexicon is not None:
-            ncat = len(self._lexicon.categories_)
-            nscope = len(self._lexicon.scopes)
-            hits = self._lexicon.matches(text)
-            for start, end, f in hits:
-                cols = (f, nscope * ncat + f // ncat)
-                c = sum(contrib.get(self._vocab_size + k, 0.0) for k in cols)
-                same = sum(1 for h in hits if h[2] == f)
-                idx = [i for i, (a, b) in enumerate(spans) if a >= start and b <= end]
-                in_lexicon[idx] = True
+        spans = feat.spans
+        toks = feat.tokens["all"]
+        weight = [0.0] * len(spans)
+        in_lexicon = [False] * len(spans)
+        for (i, n), c in words.items():
+            if c > 0:
+                for k in range(i, i + n):
+                    weight[k] += c / n
+        scopes = self.compiled["loaded_language"].scopes
+        nscope = len(scopes)
+        per_feature: dict[int, int] = {}
+        hits = []
+        for start, end, scope, col in feat.cue_hits:
+            if scope in scopes:
+                f = scopes.index(scope) * ncat + col
+                hits.append((start, end, f))
+                per_feature[f] = per_feature.get(f, 0) + 1
+        for start, end, f in hits:
+            c = cue.get(f, 0.0) / per_feature[f] + cue.get(nscope * ncat + f // ncat, 0.0) / sum(
+                v for g, v in per_feature.items() if g // ncat == f // ncat
+            )
+            idx = [k for k, (a, b) in enumerate(spans) if a >= start and b <= end]
+            for k in idx:
+                in_lexicon[k] = True
                 if c > 0:
-                    weight[idx] += c / same / max(1, len(idx))
-        keep = [w >= _TERM_MIN_WEIGHT and (in_lexicon[i] or toks[i] not in _STOP) for i, w in enumerate(weight)]
+                    weight[k] += c / len(idx)
+        stop = self.stop_words
         phrases: list[list[int]] = []
-        for i, k in enumerate(keep):
-            if not k:
+        for k, w in enumerate(weight):
+            if w < _TERM_MIN_WEIGHT or (not in_lexicon[k] and toks[k] in stop):
                 continue
-            if phrases and phrases[-1][-1] == i - 1 and text[spans[i - 1][1]:spans[i][0]].strip(" -") == "":
-                phrases[-1].append(i)
+            if phrases and phrases[-1][-1] == k - 1 and text[spans[k - 1][1]:spans[k][0]].strip(" -") == "":
+                phrases[-1].append(k)
             else:
-                phrases.append([i])
+                phrases.append([k])
         out = []
         for ph in phrases:
             a, b = spans[ph[0]][0], spans[ph[-1]][1]
-            out.append({"term": text[a:b], "start": a, "end": b, "weight": round(float(weight[ph].sum()), 3)})
+            out.append({"term": text[a:b], "start": a, "end": b, "weight": round(sum(weight[k] for k in ph), 3)})
         out.sort(key=lambda t: -t["weight"])
         return out[:_MAX_TERMS]
 

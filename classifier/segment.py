@@ -10,13 +10,13 @@ import re
 from dataclasses import dataclass
 
 __all__ = [
-    "Span",
-    "paragraphs",
-    "sentences",
-    "quote_spans",
-    "paragraph_kind",
-    "mask_quotes",
     "NON_CONTENT_KINDS",
+    "Span",
+    "mask_quotes",
+    "paragraph_kind",
+    "paragraphs",
+    "quote_spans",
+    "sentences",
 ]
 
 

@@ -87,7 +87,7 @@ def train(
         "training_data": {
             "files": [p.name for p in files],
             "fingerprint": fingerprint([*files, lex_path]),
-            "n_sentences": int(len(table)),
+            "n_sentences": len(table),
             "lexicon": lex_path.name,
             "lexicon_terms": len(lex),
         },
@@ -97,7 +97,7 @@ def train(
         "counts": result.counts,
         "cv": result.cv,
     }
-    model = FramingModel(result.heads, meta)
+    model = FramingModel.from_pipelines(result.heads, meta)
     out_path = Path(out) if out else default_model_path()
     manifest = save_model(model, out_path, {"trained_at": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")})
     return TrainReport(out_path, manifest)

@@ -95,3 +95,11 @@ def test_heads_are_pipelines_ending_in_logistic_regression(small_corpus):
         fitted = clone(pipe).fit(data["text"].tolist(), data[head])
         names = fitted[:-1].get_feature_names_out()
         assert len(names) == fitted.steps[-1][1].coef_.shape[1]
+
+
+def test_fast_scoring_matches_the_sklearn_pipelines(model, corpus_rows):
+    texts = [r["text"] for r in corpus_rows[::25]] + SAMPLE + ["", "“Quoted words only, nothing else at all here,” she said."]
+    fast = model.score_sentences(texts)
+    for head, pipe in model.heads.items():
+        slow = pipe.predict_proba(texts)[:, 1]
+        assert abs(fast[head].to_numpy() - slow).max() < 1e-9
