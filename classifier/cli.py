@@ -28,8 +28,21 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--text-column", default="text")
     t.add_argument("--label-columns", help="loaded_language=COL,editorial_framing=COL")
     t.add_argument("--with-default-data", action="store_true", help="train on the project corpus too")
+    t.add_argument("--tune-threshold", action="store_true",
+                   help="fold the group-CV-optimal threshold into the model (for data drawn like what you will score)")
     t.add_argument("--quiet", "-q", action="store_true")
     t.set_defaults(func=_train)
+
+    e = sub.add_parser("evaluate", help="measure a model on labelled sentences")
+    e.add_argument("--data", required=True, metavar="FILE", help="labelled CSV, JSONL, parquet or xlsx file")
+    e.add_argument("--text-column", default="text")
+    e.add_argument("--label-columns", help="loaded_language=COL,editorial_framing=COL (0/1 values)")
+    e.add_argument("--preset", help="label-column preset (babe)")
+    e.add_argument("--model", help="model file (default: the shipped model)")
+    e.add_argument("--by", metavar="COLUMN", help="also report per value of this column (e.g. type)")
+    e.add_argument("--json", action="store_true", help="print the report as JSON")
+    e.add_argument("--plots", metavar="DIR", help="write reliability and precision-recall PNGs (needs matplotlib)")
+    e.set_defaults(func=_evaluate)
     return parser
 
 
@@ -40,9 +53,29 @@ def _train(args: argparse.Namespace) -> int:
     report = train(
         args.data, args.out, preset=args.preset, text_column=args.text_column,
         label_columns=parse_label_columns(args.label_columns), with_default_data=args.with_default_data,
+        tune_threshold=args.tune_threshold,
     )
     if not args.quiet:
         print("\n".join(report.lines()))
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    import json
+
+    from .data import load_labelled, parse_label_columns
+    from .evaluate import evaluate, format_report, write_plots
+    from .persist import load_model
+
+    data = load_labelled(args.data, text_column=args.text_column, label_columns=parse_label_columns(args.label_columns),
+                         preset=args.preset, keep=[args.by] if args.by else [])
+    model = load_model(args.model)
+    report = evaluate(model, data, by=args.by)
+    if args.plots:
+        for path in write_plots(report, data, args.plots):
+            print(f"wrote {path}", file=sys.stderr)
+    report.pop("_scores")
+    print(json.dumps(report, indent=2) if args.json else format_report(report, by=args.by))
     return 0
 
 

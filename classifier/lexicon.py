@@ -16,7 +16,7 @@ __all__ = [
     "LEXICON_CATEGORIES",
     "TOKEN_RE",
     "Lexicon",
-    "cue_spans",
+    "cue_hits",
     "read_lexicon",
     "tokenize",
     "writer_voice",
@@ -86,7 +86,7 @@ class Lexicon:
         self.entries = tuple(entries)
         self.categories = tuple(sorted({c for _, c in self.entries}))
         self.column = {c: i for i, c in enumerate(self.categories)}
-        index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        phrases: dict[tuple[str, ...], tuple[str, str]] = {}
         for term, category in self.entries:
             words = tokenize(term)
             if not words:
@@ -97,56 +97,48 @@ class Lexicon:
             if len(words) > 1:
                 for form in _inflections(words[-1]):
                     variants.add((*words[:-1], form))
-            for v in sorted(variants):
-                index.setdefault(v[0], []).append((v, category))
-        for cands in index.values():  # longest first; a fixed order, whatever the hash seed
-            cands.sort(key=lambda c: (-len(c[0]), c))
-        index = dict(sorted(index.items()))
-        self._index = index
+            for v in variants:
+                # a form shared by two entries keeps the smallest (category, term), whatever the hash seed
+                if v not in phrases or (category, term) < phrases[v]:
+                    phrases[v] = (category, term)
+        # first token -> [(length, {phrase: (category, term)})], longest first
+        index: dict[str, dict[int, dict[tuple[str, ...], tuple[str, str]]]] = {}
+        for v, found in sorted(phrases.items()):
+            index.setdefault(v[0], {}).setdefault(len(v), {})[v] = found
+        self._index = {t: sorted(by_len.items(), reverse=True) for t, by_len in sorted(index.items())}
 
     def __len__(self) -> int:
         return len(self.entries)
 
-    def find(self, tokens: Sequence[str]) -> list[tuple[int, int, str]]:
-        """Return ``(first_token, end_token, category)`` for each match, longest first, no overlaps."""
-        out = []
-        i, n = 0, len(tokens)
+    def find(self, tokens: Sequence[str]) -> list[tuple[int, int, str, str]]:
+        """``(first_token, end_token, category, term)`` for each match, longest first, no overlaps."""
         index = self._index
-        while i < n:
-            cands = index.get(tokens[i])
-            hit = None
-            if cands:
-                for words, category in cands:
-                    k = len(words)
-                    if k == 1 or tuple(tokens[i:i + k]) == words:
-                        hit = (i, i + k, category)
-                        break
-            if hit:
-                out.append(hit)
-                i = hit[1]
-            else:
-                i += 1
+        out = []
+        resume = 0
+        for i in [i for i, t in enumerate(tokens) if t in index]:
+            if i < resume:
+                continue
+            for k, phrases in index[tokens[i]]:
+                found = phrases.get(tuple(tokens[i:i + k]))
+                if found is not None:
+                    out.append((i, i + k, *found))
+                    resume = i + k
+                    break
         return out
 
 
+def cue_hits(text: str, matcher: Lexicon, tokens: Sequence[str] | None = None) -> list[tuple[int, int, str, str, str]]:
+    """``(first_token, end_token, scope, category, term)`` of every lexicon cue in ``text``.
 
-def cue_spans(text: str, matcher: Lexicon, scopes: Sequence[str]) -> list[tuple[int, int, int]]:
-    """``(start, end, feature_index)`` of every lexicon cue in ``text``.
-
-    Feature index ``k * n_categories + c`` is category ``c`` (in ``matcher.categories`` order) counted
-    in scope ``scopes[k]`` ("outside" = the writer's voice, "inside" = within quotation marks).
+    ``scope`` is "inside" for a cue within quotation marks, else "outside" (the writer's voice).
+    ``tokens``, when given, must be ``tokenize(text)``.
     """
-    spans = [(m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
-    if not spans:
+    toks = tokenize(text) if tokens is None else tokens
+    found = matcher.find(toks)
+    if not found:
         return []
-    toks = [text[a:b].lower().replace("’", "'") for a, b in spans]
-    quotes = quote_spans(text) if ("\"" in text or "“" in text) else []
-    ncat = len(matcher.categories)
-    col = matcher.column
-    out = []
-    for i, j, category in matcher.find(toks):
-        start, end = spans[i][0], spans[j - 1][1]
-        scope = "inside" if any(a <= start < b for a, b in quotes) else "outside"
-        if scope in scopes:
-            out.append((start, end, scopes.index(scope) * ncat + col[category]))
-    return out
+    if "\"" not in text and "“" not in text and "”" not in text:
+        return [(i, j, "outside", c, t) for i, j, c, t in found]
+    starts = [m.start() for m in TOKEN_RE.finditer(text)]
+    quotes = quote_spans(text)
+    return [(i, j, "inside" if any(a <= starts[i] < b for a, b in quotes) else "outside", c, t) for i, j, c, t in found]

@@ -7,7 +7,9 @@ exact substrings with character offsets.
 
 from __future__ import annotations
 
+import importlib.util
 import math
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .compiled import Featurized, LinearHead, cue_counts, featurize
+from .compiled import LinearHead, Scorer
 from .lexicon import Lexicon
 from .segment import paragraph_kind, paragraphs, quote_spans, sentences
 
@@ -105,7 +107,7 @@ class FramingModel:
         self.meta = dict(meta or {})
         self.stop_words = frozenset(stop_words)
         self._pipelines = pipelines
-        self._views = tuple(sorted({h.view for h in compiled.values()}))
+        self._scorer = Scorer({h: compiled[h] for h in HEADS}, lexicon)
 
     @classmethod
     def from_pipelines(cls, heads: dict[str, Any], meta: dict[str, Any] | None = None) -> FramingModel:
@@ -144,52 +146,19 @@ class FramingModel:
 
     def _score(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[list[dict[str, Any]]]]:
         """Both heads' probabilities and loaded-term explanations for each text."""
-        loaded_head = self.compiled["loaded_language"]
-        framing_head = self.compiled["editorial_framing"]
-        ncat = len(self.lexicon.categories)
-        loaded = np.empty(len(texts))
-        framing = np.empty(len(texts))
-        terms: list[list[dict[str, Any]]] = []
-        for i, text in enumerate(texts):
-            feat = featurize(text, self.lexicon, self._views)
-            words, cue = loaded_head.contributions(feat.tokens[loaded_head.view], cue_counts(feat, loaded_head.scopes, ncat), ncat)
-            loaded[i] = _sigmoid(loaded_head.intercept + sum(words.values()) + sum(cue.values()))
-            framing[i] = _sigmoid(framing_head.log_odds(feat.tokens[framing_head.view], cue_counts(feat, framing_head.scopes, ncat), ncat))
-            terms.append(self._explain(text, feat, words, cue, ncat) if loaded[i] >= 0.5 else [])
+        odds = self._scorer.log_odds(texts)
+        loaded = np.array([_sigmoid(o[0]) for o in odds])
+        framing = np.array([_sigmoid(o[1]) for o in odds])
+        terms = [self._explain(t) if p >= 0.5 else [] for t, p in zip(texts, loaded)]
         return loaded, framing, terms
 
-    def _explain(self, text: str, feat: Featurized, words: dict[tuple[int, int], float], cue: dict[int, float], ncat: int) -> list[dict[str, Any]]:
+    def _explain(self, text: str) -> list[dict[str, Any]]:
         """The words of ``text`` that raised its loaded score most, merged into phrases."""
-        spans = feat.spans
-        toks = feat.tokens["all"]
-        weight = [0.0] * len(spans)
-        in_lexicon = [False] * len(spans)
-        for (i, n), c in words.items():
-            if c > 0:
-                for k in range(i, i + n):
-                    weight[k] += c / n
-        scopes = self.compiled["loaded_language"].scopes
-        nscope = len(scopes)
-        per_feature: dict[int, int] = {}
-        hits = []
-        for start, end, scope, col in feat.cue_hits:
-            if scope in scopes:
-                f = scopes.index(scope) * ncat + col
-                hits.append((start, end, f))
-                per_feature[f] = per_feature.get(f, 0) + 1
-        for start, end, f in hits:
-            c = cue.get(f, 0.0) / per_feature[f] + cue.get(nscope * ncat + f // ncat, 0.0) / sum(
-                v for g, v in per_feature.items() if g // ncat == f // ncat
-            )
-            idx = [k for k, (a, b) in enumerate(spans) if a >= start and b <= end]
-            for k in idx:
-                in_lexicon[k] = True
-                if c > 0:
-                    weight[k] += c / len(idx)
+        spans, weight, covered = self._scorer.contributions(text, "loaded_language")
         stop = self.stop_words
         phrases: list[list[int]] = []
         for k, w in enumerate(weight):
-            if w < _TERM_MIN_WEIGHT or (not in_lexicon[k] and toks[k] in stop):
+            if w < _TERM_MIN_WEIGHT or (not covered[k] and text[spans[k][0]:spans[k][1]].lower() in stop):
                 continue
             if phrases and phrases[-1][-1] == k - 1 and text[spans[k - 1][1]:spans[k][0]].strip(" -") == "":
                 phrases[-1].append(k)
@@ -236,49 +205,155 @@ class FramingModel:
         if level not in ("paragraph", "sentence", "article"):
             raise ValueError(f"level must be paragraph, sentence or article, not {level!r}")
         ids = list(doc_ids) if doc_ids is not None else list(range(len(texts)))
-        para_rows: list[dict[str, Any]] = []
-        pieces: list[_Piece] = []
-        sent_rows: list[dict[str, Any]] = []
+        # Paragraph rows and the pieces to score, as parallel lists (this loop runs for every
+        # paragraph of every article, so it avoids per-row dicts and objects).
+        p_doc: list[Any] = []
+        p_num: list[int] = []
+        p_start: list[int] = []
+        p_end: list[int] = []
+        p_kind: list[str] = []
+        p_text: list[str] = []
+        p_first: list[int] = []
+        piece_text: list[str] = []
+        piece_start: list[int] = []
+        piece_shift: list[int] = []
+        want_sentences = level == "sentence"
+        s_doc: list[Any] = []
+        s_par: list[int] = []
+        s_num: list[int] = []
+        s_kind: list[str] = []
+        s_text: list[str] = []
         for d, text in enumerate(texts):
             text = "" if text is None else str(text)
+            doc = ids[d]
             for p_idx, para in enumerate(paragraphs(text)):
-                kind = paragraph_kind(para.text)
-                row = {"doc": ids[d], "paragraph": p_idx, "start": para.start, "end": para.end, "kind": kind,
-                       "text": para.text, "loaded_language": np.nan, "editorial_framing": np.nan,
-                       "loaded_terms": [], "n_sentences": 0, "_first": len(pieces)}
-                if kind == "content":
-                    quotes = quote_spans(para.text)
-                    for s_idx, sent in enumerate(sentences(para.text, offset=para.start)):
-                        rel = sent.start - para.start
-                        inside = any(a < rel < b for a, b in quotes)
-                        for start, piece in _pieces(sent.text, sent.start):
-                            prefix = "“" if inside and not piece.startswith(("“", "\"")) else ""
-                            pieces.append(_Piece(d, p_idx, start, prefix + piece, len(prefix)))
-                            sent_rows.append({"doc": ids[d], "paragraph": p_idx, "sentence": s_idx, "start": start,
-                                              "end": start + len(piece), "kind": kind, "text": piece})
-                row["_last"] = len(pieces)
-                row["n_sentences"] = row["_last"] - row["_first"]
-                para_rows.append(row)
-        loaded, framing, terms = self._score([p.text for p in pieces])
+                ptext = para.text
+                kind = paragraph_kind(ptext)
+                p_doc.append(doc)
+                p_num.append(p_idx)
+                p_start.append(para.start)
+                p_end.append(para.end)
+                p_kind.append(kind)
+                p_text.append(ptext)
+                p_first.append(len(piece_text))
+                if kind != "content":
+                    continue
+                pstart = para.start
+                quotes = quote_spans(ptext)  # sorted, non-overlapping
+                quote_starts = [a for a, _ in quotes]
+                for s_idx, sent in enumerate(sentences(ptext, offset=pstart)):
+                    rel = sent.start - pstart
+                    # the one quote that can hold ``rel``: the last starting before it
+                    q = bisect_left(quote_starts, rel) - 1
+                    inside = q >= 0 and rel < quotes[q][1]
+                    stext = sent.text
+                    # a sentence is already trimmed: it is its own single piece unless over-long
+                    cut = _pieces(stext, sent.start) if len(stext) > MAX_PIECE_CHARS else ((sent.start, stext),)
+                    for start, piece in cut:
+                        if inside and not piece.startswith(("“", "\"")):
+                            piece_text.append("“" + piece)
+                            piece_shift.append(1)
+                        else:
+                            piece_text.append(piece)
+                            piece_shift.append(0)
+                        piece_start.append(start)
+                        if want_sentences:
+                            s_doc.append(doc)
+                            s_par.append(p_idx)
+                            s_num.append(s_idx)
+                            s_kind.append(kind)
+                            s_text.append(piece)
+        loaded, framing, terms = self._score(piece_text)
         shifted = [
-            [{**t, "start": t["start"] - p.shift + p.start, "end": t["end"] - p.shift + p.start} for t in ts]
-            for p, ts in zip(pieces, terms)
+            [{**t, "start": t["start"] - sh + st, "end": t["end"] - sh + st} for t in ts] if ts else []
+            for st, sh, ts in zip(piece_start, piece_shift, terms)
         ]
         if level == "sentence":
-            for r, lo, fr, ts in zip(sent_rows, loaded, framing, shifted):
-                r.update(loaded_language=float(lo), editorial_framing=float(fr), loaded_terms=ts, n_sentences=1)
-            return pd.DataFrame(sent_rows, columns=["doc", *SENTENCE_LEVEL_COLUMNS])
-        for row in para_rows:
-            a, b = row.pop("_first"), row.pop("_last")
+            if not piece_text:
+                return pd.DataFrame([], columns=["doc", *SENTENCE_LEVEL_COLUMNS])
+            return pd.DataFrame(
+                {"doc": s_doc, "paragraph": s_par, "sentence": s_num, "start": piece_start,
+                 "end": [a + len(t) for a, t in zip(piece_start, s_text)], "kind": s_kind, "text": s_text,
+                 "loaded_language": [float(x) for x in loaded], "editorial_framing": [float(x) for x in framing],
+                 "loaded_terms": shifted, "n_sentences": [1] * len(piece_text)},
+                columns=["doc", *SENTENCE_LEVEL_COLUMNS],
+            )
+        n_par = len(p_doc)
+        p_last = [*p_first[1:], len(piece_text)]
+        loaded_list = loaded.tolist()
+        framing_list = framing.tolist()
+        p_loaded: list[float] = [np.nan] * n_par
+        p_framing: list[float] = [np.nan] * n_par
+        p_terms: list[list[dict[str, Any]]] = [[] for _ in range(n_par)]
+        p_nsent = [b - a for a, b in zip(p_first, p_last)]
+        for i, (a, b) in enumerate(zip(p_first, p_last)):
             if b > a:
-                row["loaded_language"] = float(loaded[a:b].max())
-                row["editorial_framing"] = float(framing[a:b].max())
+                p_loaded[i] = _nanmax(loaded_list[a:b])
+                p_framing[i] = _nanmax(framing_list[a:b])
                 merged = [t for ts in shifted[a:b] for t in ts]
-                row["loaded_terms"] = sorted(merged, key=lambda t: -t["weight"])[:_MAX_TERMS]
-        frame = pd.DataFrame(para_rows, columns=["doc", *PARAGRAPH_COLUMNS])
+                if merged:
+                    p_terms[i] = sorted(merged, key=lambda t: -t["weight"])[:_MAX_TERMS]
+        if level == "article" and _FAST_ARTICLES and all(type(x) in (int, str) for x in ids) and len(set(ids)) == len(ids):
+            return _articles(ids, p_doc, p_kind, p_loaded, p_framing, p_terms, p_nsent)
+        if n_par:
+            frame = pd.DataFrame(
+                {"doc": p_doc, "paragraph": p_num, "start": p_start, "end": p_end, "kind": p_kind, "text": p_text,
+                 "loaded_language": p_loaded, "editorial_framing": p_framing, "loaded_terms": p_terms, "n_sentences": p_nsent},
+                columns=["doc", *PARAGRAPH_COLUMNS],
+            )
+        else:
+            frame = pd.DataFrame([], columns=["doc", *PARAGRAPH_COLUMNS])
         if level == "article":
             return aggregate_articles(frame, ids)
         return frame
+
+
+# pandas means are numpy sums divided by the count unless bottleneck is installed: then keep to pandas
+_FAST_ARTICLES = importlib.util.find_spec("bottleneck") is None
+
+
+def _nanmax(values: list[float]) -> float:
+    """``float(np.max(values))`` for a short list: NaN if any value is NaN."""
+    if len(values) == 1:
+        return values[0]
+    m = max(values)
+    return m if all(v == v for v in values) else np.nan
+
+
+def _articles(ids: list[Any], p_doc: list[Any], p_kind: list[str], p_loaded: list[float], p_framing: list[float],
+              p_terms: list[list[dict[str, Any]]], p_nsent: list[int]) -> pd.DataFrame:
+    """:func:`aggregate_articles` over paragraph columns, for unique doc ids: the same rows, computed directly."""
+    by_doc: dict[Any, list[int]] = {doc: [] for doc in ids}
+    for i, doc in enumerate(p_doc):
+        by_doc[doc].append(i)
+    out = []
+    for doc in ids:
+        rows = by_doc[doc]
+        content = [i for i in rows if p_kind[i] == "content"]
+        row: dict[str, Any] = {"doc": doc, "n_paragraphs": len(rows), "n_content": len(content)}
+        if content:
+            for head, col in (("loaded_language", p_loaded), ("editorial_framing", p_framing)):
+                vals = np.array([col[i] for i in content], dtype=float)
+                if np.isnan(vals).any():  # never for scored content; keep pandas' NaN-skipping rules exact
+                    s = pd.Series(vals)
+                    row[head], row[f"{head}_mean"] = float(s.max()), float(s.mean())
+                else:
+                    row[head] = float(vals.max())
+                    row[f"{head}_mean"] = float(vals.sum() / len(vals))
+            row["share_loaded"] = sum(p_loaded[i] >= 0.5 for i in content) / len(content)
+            row["share_framing"] = sum(p_framing[i] >= 0.5 for i in content) / len(content)
+            terms = [t for i in content for t in p_terms[i]]
+            row["loaded_terms"] = sorted(terms, key=lambda t: -t["weight"])[:_MAX_TERMS]
+            row["n_sentences"] = int(sum(p_nsent[i] for i in content))
+        else:
+            for head in HEADS:
+                row[head] = np.nan
+                row[f"{head}_mean"] = np.nan
+            row["share_loaded"] = row["share_framing"] = np.nan
+            row["loaded_terms"] = []
+            row["n_sentences"] = 0
+        out.append(row)
+    return pd.DataFrame(out, columns=["doc", *ARTICLE_COLUMNS])
 
 
 def aggregate_articles(paragraph_rows: pd.DataFrame, doc_ids: Sequence[Any] | None = None) -> pd.DataFrame:

@@ -95,6 +95,25 @@ _CLOSERS = "\"'”’)]}»"
 _OPENERS = "\"'“‘([{«"
 _CANDIDATE = re.compile(r"(?:\.{3}|…|[.!?]+)[\"'”’)\]}»]*(?=\s+)")
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
+_CANDIDATE_NEXT = re.compile(r"(?:\.{3}|…|[.!?]+)[\"'”’)\]}»]*(?=(\s+))")  # _CANDIDATE, capturing the gap after it
+_NEXT_WORD = re.compile(r"[\w'’]+")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def _word_before(text: str, end: int) -> re.Match[str] | None:
+    r"""``_WORD_BEFORE.search(text, 0, end)`` without rescanning the text from its start.
+
+    The leftmost match of ``[\w.]+$`` is the whole run of word characters and dots before
+    ``end``; searching from a window start finds the same run unless the run reaches the window
+    start, in which case the window is widened. Linear in the run, not in the text.
+    """
+    width = 16
+    while True:
+        lo = max(0, end - width)
+        m = _WORD_BEFORE.search(text, lo, end)
+        if m is None or m.start() > lo or lo == 0:
+            return m
+        width *= 4
 
 
 def _is_boundary(text: str, end_punct: int, token_end: int, next_start: int) -> bool:
@@ -102,7 +121,7 @@ def _is_boundary(text: str, end_punct: int, token_end: int, next_start: int) -> 
     if next_start >= len(text):
         return True
     nxt = text[next_start]
-    nxt_word_m = re.match(r"[\w'’]+", text[next_start:next_start + 40].lstrip(_OPENERS))
+    nxt_word_m = _NEXT_WORD.match(text[next_start:next_start + 40].lstrip(_OPENERS))
     nxt_word = nxt_word_m.group(0) if nxt_word_m else ""
     starts_upper = nxt in _OPENERS or nxt.isupper() or nxt.isdigit() or (not nxt.isalnum() and nxt not in ",;:")
     if nxt_word and nxt_word[0].isupper():
@@ -113,12 +132,12 @@ def _is_boundary(text: str, end_punct: int, token_end: int, next_start: int) -> 
     if not punct.startswith(".") or punct.startswith("..."):
         # "!" "?" always end a sentence before a capital; an ellipsis only before a capital too
         return True
-    m = _WORD_BEFORE.search(text, 0, end_punct)
+    m = _word_before(text, end_punct)
     if not m:
         return True
     word = m.group(1)
     low = word.lower().rstrip(".")
-    if re.fullmatch(r"\d+(?:[.,]\d+)*", word) and nxt.isdigit():
+    if nxt.isdigit() and _NUMBER.fullmatch(word):
         return False
     if low in ("no", "nos", "vol", "p", "pp", "art", "sec", "fig") and nxt.isdigit():
         return False
@@ -142,21 +161,22 @@ def sentences(text: str, offset: int = 0) -> list[Span]:
     """
     spans: list[Span] = []
     pos = 0
-    for m in _CANDIDATE.finditer(text):
-        punct_start = m.start()
+    for m in _CANDIDATE_NEXT.finditer(text):
         token_end = m.end()
-        nxt = token_end
-        while nxt < len(text) and text[nxt].isspace():
-            nxt += 1
-        if _is_boundary(text, punct_start, token_end, nxt):
-            span = _trimmed(text, pos, token_end)
-            if span:
-                spans.append(Span(span.start + offset, span.end + offset, span.text))
+        if _is_boundary(text, m.start(), token_end, m.end(1)):
+            _append_trimmed(spans, text, pos, token_end, offset)
             pos = token_end
-    span = _trimmed(text, pos, len(text))
-    if span:
-        spans.append(Span(span.start + offset, span.end + offset, span.text))
+    _append_trimmed(spans, text, pos, len(text), offset)
     return spans
+
+
+def _append_trimmed(spans: list[Span], text: str, start: int, end: int, offset: int) -> None:
+    """Append ``text[start:end]`` trimmed of whitespace (offsets shifted by ``offset``) unless blank."""
+    piece = text[start:end]
+    stripped = piece.strip()
+    if stripped:
+        left = start + len(piece) - len(piece.lstrip()) + offset
+        spans.append(Span(left, left + len(stripped), stripped))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from . import __version__
+from .card import write_card
 from .data import HEADS, default_corpus_paths, default_lexicon_path, fingerprint, load_corpus, load_labelled
 from .features import read_lexicon
 from .model import fit_heads
@@ -26,6 +27,7 @@ class TrainReport:
 
     model_path: Path
     manifest: dict[str, Any]
+    card_path: Path
 
     def lines(self) -> list[str]:
         """A short human-readable report."""
@@ -38,9 +40,11 @@ class TrainReport:
                 continue
             line = f"  {head}: {c['positive']} positive / {c['negative']} negative"
             if cv:
-                line += f"; group {int(cv['folds'])}-fold CV macro-F1 {cv['macro_f1']:.3f} at threshold {m['thresholds'][head]:.2f}"
+                line += (f"; group {cv['folds']}-fold CV macro-F1 {cv['macro_f1']:.3f}, ROC-AUC {cv['roc_auc']:.3f}"
+                         f" (decision point: raw probability {m['thresholds'][head]:.2f})")
             out.append(line)
-        out.append(f"wrote {self.model_path} ({m['size_bytes'] / 1e6:.1f} MB) and {self.model_path.with_suffix('.json').name}")
+        out.append(f"wrote {self.model_path} ({m['size_bytes'] / 1e6:.1f} MB), {self.model_path.with_suffix('.json').name}"
+                   f" and {self.card_path.name}")
         return out
 
 
@@ -54,6 +58,7 @@ def train(
     with_default_data: bool = False,
     lexicon: str | Path | None = None,
     folds: int = 5,
+    tune_threshold: bool = False,
 ) -> TrainReport:
     """Train both heads and save the model (default: the project corpus -> the shipped model path).
 
@@ -81,7 +86,7 @@ def train(
     table = pd.concat(frames, ignore_index=True)
     lex_path = Path(lexicon) if lexicon else default_lexicon_path()
     lex = read_lexicon(lex_path)
-    result = fit_heads(table, lex, folds=folds)
+    result = fit_heads(table, lex, folds=folds, tune_threshold=tune_threshold)
     meta = {
         "version": __version__,
         "training_data": {
@@ -100,7 +105,8 @@ def train(
     model = FramingModel.from_pipelines(result.heads, meta)
     out_path = Path(out) if out else default_model_path()
     manifest = save_model(model, out_path, {"trained_at": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")})
-    return TrainReport(out_path, manifest)
+    card = write_card(model, out_path, manifest, None if external else table)
+    return TrainReport(out_path, manifest, card)
 
 
 def _is_project_format(paths: Sequence[str | Path]) -> bool:

@@ -70,13 +70,15 @@ def test_custom_transformer_follows_sklearn_conventions(tmp_path):
 
     lex = (("slam", "loaded_verb"), ("regime", "pejorative_label"))
     t = LexiconFeatures(lexicon=lex, scopes=("outside",))
-    assert t.get_params() == {"lexicon": lex, "scopes": ("outside",)}
+    assert t.get_params() == {"lexicon": lex, "scopes": ("outside",), "terms": True}
     c = clone(t)
     assert c.get_params() == t.get_params() and not hasattr(c, "matcher_")
     X = t.fit_transform(["The regime slammed critics.", "“Regime,” she said.", "Nothing here."])
     assert X.shape == (3, len(t.get_feature_names_out()))
     names = list(t.get_feature_names_out())
     assert X[0, names.index("outside:pejorative_label")] > 0 and X[0, names.index("outside:loaded_verb")] > 0
+    assert X[0, names.index("term:outside=slam")] == 1  # "slammed" counts for its term "slam"
+    assert "term:inside=regime" not in names  # the quoted "Regime" is outside this transformer's scopes
     assert X[2].sum() == 0
     joblib.dump(t, tmp_path / "t.joblib")
     again = joblib.load(tmp_path / "t.joblib")
