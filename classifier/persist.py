@@ -9,10 +9,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import platform
 import tempfile
 import threading
 import warnings
+import zlib
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -61,6 +63,9 @@ def _atomic_write(path: Path, write: Any) -> None:
     os.close(fd)
     try:
         write(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual permissions
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -70,15 +75,18 @@ def _atomic_write(path: Path, write: Any) -> None:
 def save_model(model: FramingModel, path: str | Path, manifest_extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """Write ``model`` to ``path`` (joblib) and its manifest beside it; return the manifest."""
     path = Path(path)
+    # joblib's unpickler is pure Python and slow on large dicts of strings; the scoring state is
+    # therefore stored as one compressed pickle blob inside the joblib file (loaded in C), and the
+    # scikit-learn pipelines as another, unpickled only when someone asks for them.
+    scoring = {"compiled": model.compiled, "lexicon": model.lexicon, "scorer": model._scorer, "stop_words": sorted(model.stop_words)}
+    pipelines = model.pipelines_bytes()
     payload = {
-        "format": 2,
+        "format": 3,
         "meta": model.meta,
-        "compiled": model.compiled,
-        "lexicon": model.lexicon,
-        "stop_words": sorted(model.stop_words),
-        "pipelines": model.pipelines_bytes(),
+        "scoring": zlib.compress(pickle.dumps(scoring, protocol=pickle.HIGHEST_PROTOCOL), 6),
+        "pipelines": None if pipelines is None else zlib.compress(pipelines, 6),
     }
-    _atomic_write(path, lambda tmp: joblib.dump(payload, tmp, compress=("zlib", 6)))
+    _atomic_write(path, lambda tmp: joblib.dump(payload, tmp, compress=0))
     manifest = {
         "model_file": path.name,
         "sha256": sha256_file(path),
@@ -151,8 +159,10 @@ def load_model(path: str | Path | None = None) -> FramingModel:
                 payload = joblib.load(p)
             except Exception as exc:
                 raise ModelError(f"{p}: cannot be loaded ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})") from None
-        if not isinstance(payload, dict) or payload.get("format") != 2:
+        if not isinstance(payload, dict) or payload.get("format") != 3:
             raise ModelError(f"{p}: not a framing model file of this version (retrain with `{RETRAIN_HINT}`)")
-        model = FramingModel(payload["compiled"], payload["lexicon"], payload["meta"], payload["pipelines"], frozenset(payload["stop_words"]))
+        s = pickle.loads(zlib.decompress(payload["scoring"]))
+        pipelines = None if payload["pipelines"] is None else zlib.decompress(payload["pipelines"])
+        model = FramingModel(s["compiled"], s["lexicon"], payload["meta"], pipelines, frozenset(s["stop_words"]), s["scorer"])
         _cache[key] = model
         return model

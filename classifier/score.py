@@ -45,7 +45,8 @@ ARTICLE_COLUMNS = [
 ]
 
 MAX_PIECE_CHARS = 1000  # a "sentence" longer than this (no punctuation) is scored in pieces of this size
-_TERM_MIN_WEIGHT = 0.15  # a word must add this much to the loaded log-odds to be reported
+_TERM_MIN_WEIGHT = 0.25  # a word must add this much to the loaded log-odds to be reported ...
+_TERM_RELATIVE = 0.2  # ... and at least this share of the strongest word's contribution
 _MAX_TERMS = 6
 HEADS = ("loaded_language", "editorial_framing")
 
@@ -98,6 +99,7 @@ class FramingModel:
         meta: dict[str, Any] | None = None,
         pipelines: bytes | dict[str, Any] | None = None,
         stop_words: frozenset[str] = frozenset(),
+        scorer: Scorer | None = None,
     ):
         missing = [h for h in HEADS if h not in compiled]
         if missing:
@@ -107,7 +109,7 @@ class FramingModel:
         self.meta = dict(meta or {})
         self.stop_words = frozenset(stop_words)
         self._pipelines = pipelines
-        self._scorer = Scorer({h: compiled[h] for h in HEADS}, lexicon)
+        self._scorer = scorer if scorer is not None else Scorer({h: compiled[h] for h in HEADS}, lexicon)
 
     @classmethod
     def from_pipelines(cls, heads: dict[str, Any], meta: dict[str, Any] | None = None) -> FramingModel:
@@ -156,9 +158,10 @@ class FramingModel:
         """The words of ``text`` that raised its loaded score most, merged into phrases."""
         spans, weight, covered = self._scorer.contributions(text, "loaded_language")
         stop = self.stop_words
+        floor = max(_TERM_MIN_WEIGHT, _TERM_RELATIVE * max(weight, default=0.0))
         phrases: list[list[int]] = []
         for k, w in enumerate(weight):
-            if w < _TERM_MIN_WEIGHT or (not covered[k] and text[spans[k][0]:spans[k][1]].lower() in stop):
+            if w < floor or (not covered[k] and text[spans[k][0]:spans[k][1]].lower() in stop):
                 continue
             if phrases and phrases[-1][-1] == k - 1 and text[spans[k - 1][1]:spans[k][0]].strip(" -") == "":
                 phrases[-1].append(k)
