@@ -141,7 +141,8 @@ def render_card(model: FramingModel, manifest: dict[str, Any], corpus: pd.DataFr
     for head in HEADS:
         c, cv = manifest["counts"].get(head), manifest["cv"].get(head)
         if c:
-            lines.append(f"| {head} | {c['positive']} | {c['negative']} | {cv['macro_f1']:.3f} |" if cv else f"| {head} | {c['positive']} | {c['negative']} | n/a |")
+            score = f"{cv['macro_f1']:.3f}" if cv else "n/a"
+            lines.append(f"| {head} | {c['positive']} | {c['negative']} | {score} |")
     bench_lines, _ = _benchmark_section(model)
     lines += ["", "## Accuracy on real news", "", *bench_lines]
     lines += ["", "## Known failure modes", "",
@@ -150,8 +151,9 @@ def render_card(model: FramingModel, manifest: dict[str, Any], corpus: pd.DataFr
               "| case | sentence | loaded: expected / score | framing: expected / score |", "|---|---|---|---|"]
     probe = model.score_sentences([p[1] for p in FAILURE_PROBES])
     for (what, sentence, want_l, want_f), row in zip(FAILURE_PROBES, probe.itertuples()):
-        marks = ["" if (score >= 0.5) == bool(want) else " ✗" for score, want in ((row.loaded_language, want_l), (row.editorial_framing, want_f))]
-        lines.append(f"| {what} | {sentence} | {want_l} / {row.loaded_language:.3f}{marks[0]} | {want_f} / {row.editorial_framing:.3f}{marks[1]} |")
+        cells = [f"{want} / {score:.3f}" + ("" if (score >= 0.5) == bool(want) else " ✗")
+                 for score, want in ((row.loaded_language, want_l), (row.editorial_framing, want_f))]
+        lines.append(f"| {what} | {sentence} | {cells[0]} | {cells[1]} |")
     lines += [
         "",
         "Also: a bag of words does not read negation or irony reliably; topic words that co-occur with loaded copy in "

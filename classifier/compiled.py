@@ -8,15 +8,17 @@ them against ``Pipeline.predict_proba``) while tokenizing each sentence once for
 
 from __future__ import annotations
 
+import itertools
 import math
+from array import array
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from .lexicon import TOKEN_RE, Lexicon, cue_hits, writer_voice
+from .lexicon import TOKEN_RE, Lexicon, cue_hits, tokenize, writer_voice
 
-__all__ = ["LinearHead", "compile_head", "Scorer"]
+__all__ = ["LinearHead", "compile_head", "Scorer", "Trace"]
 
 
 @dataclass
@@ -26,11 +28,21 @@ class LinearHead:
     vocabulary: dict[str, int]
     idf: list[float]
     word_coef: list[float]
-    cue_coef: list[float]  # per cue feature: scope-major categories, then one "any" per scope
+    cue_coef: list[float]  # per cue category count, scope-major
     term_coef: dict[str, float]  # "scope=term" -> weight of that lexicon term's presence
     intercept: float
     view: str  # "all" (every word) or "writer" (long quotations masked)
     scopes: tuple[str, ...]  # cue scopes this head counts
+
+
+class Trace(NamedTuple):
+    """What scoring a sentence computed, kept to explain it: tokens, n-gram counts, loaded TF-IDF norm, cues."""
+
+    tokens: list[str]
+    bigrams: list[str]
+    grams: Counter[str]
+    norm: float
+    hits: list[tuple[int, int, str, str, str]]
 
 
 def compile_head(pipeline: Any) -> LinearHead:
@@ -42,7 +54,7 @@ def compile_head(pipeline: Any) -> LinearHead:
         raise ValueError("compile_head expects l2-normalised sublinear TF-IDF over word 1-2-grams")
     coef = [float(c) for c in clf.coef_[0]]
     v = len(words.vocabulary_)
-    base = v + len(lex.scopes) * (len(lex.categories_) + 1)
+    base = v + len(lex.scopes) * len(lex.categories_)
     return LinearHead(
         vocabulary={k: int(i) for k, i in words.vocabulary_.items()},
         idf=[float(x) for x in words.idf_],
@@ -55,15 +67,8 @@ def compile_head(pipeline: Any) -> LinearHead:
     )
 
 
-def _tokens(text: str) -> list[str]:
-    """The pipeline tokenizer's output (lower-cased word tokens, ’ as ')."""
-    if "’" in text:
-        text = text.replace("’", "'")
-    return [t.lower() for t in TOKEN_RE.findall(text)]
-
-
-def _grams(toks: list[str]) -> Counter[str]:
-    return Counter(toks + [f"{a} {b}" for a, b in zip(toks, toks[1:])])
+def _bigrams(toks: list[str]) -> list[str]:
+    return [f"{a} {b}" for a, b in itertools.pairwise(toks)]
 
 
 def _has_quotes(text: str) -> bool:
@@ -71,28 +76,38 @@ def _has_quotes(text: str) -> bool:
 
 
 class Scorer:
-    """Scores sentences with every head at once: one tokenization, one vocabulary lookup per n-gram."""
+    """Scores sentences with both heads at once: one tokenization, one vocabulary lookup per n-gram.
 
-    def __init__(self, heads: dict[str, LinearHead], lexicon: Lexicon):
-        self.heads = heads
+    ``loaded`` reads every word; ``framing`` reads the writer's voice (long quotations masked), which
+    differs from every word only in sentences with quotation marks.
+    """
+
+    def __init__(self, loaded: LinearHead, framing: LinearHead, lexicon: Lexicon):
+        if loaded.view != "all" or framing.view != "writer":
+            raise ValueError("expected a loaded head reading every word and a framing head reading the writer's voice")
+        self.loaded = loaded
+        self.framing = framing
         self.lexicon = lexicon
-        self.names = tuple(heads)
         self.ncat = len(lexicon.categories)
-        # gram -> per head (idf, coef) or None; one dict lookup serves every head
-        table: dict[str, list[tuple[float, float] | None]] = {}
-        for h, name in enumerate(self.names):
-            head = heads[name]
+        # gram -> row r of ``_weights``: [4r, 4r+4) hold idf² and idf·coef of the loaded head, then of
+        # the framing head; zeros where a head lacks the gram, which then adds nothing to it.
+        # (A dict of ints and one float array pickle and load far faster than a dict of tuples.)
+        rows: dict[str, list[float]] = {}
+        for h, head in enumerate((loaded, framing)):
             for gram, j in head.vocabulary.items():
-                table.setdefault(gram, [None] * len(self.names))[h] = (head.idf[j], head.word_coef[j])
-        self._table = {g: tuple(v) for g, v in table.items()}
+                row = rows.setdefault(gram, [0.0, 0.0, 0.0, 0.0])
+                row[2 * h] = head.idf[j] * head.idf[j]
+                row[2 * h + 1] = head.idf[j] * head.word_coef[j]
+        self._index = {g: r for r, g in enumerate(rows)}
+        self._weights = array("d", (w for row in rows.values() for w in row))
 
     def _cue_features(self, head: LinearHead, hits: list[tuple[int, int, str, str, str]]) -> list[tuple[int, int, int, str]]:
-        """The hits this head counts, as ``(first_token, end_token, scope_index, category feature, term key)``."""
+        """The hits this head counts, as ``(first_token, end_token, category feature, term key)``."""
         out = []
         for i, j, scope, category, term in hits:
             if scope in head.scopes:
-                k = head.scopes.index(scope)
-                out.append((i, j, k, k * self.ncat + self.lexicon.column[category], f"{scope}={term}"))
+                f = head.scopes.index(scope) * self.ncat + self.lexicon.column[category]
+                out.append((i, j, f, f"{scope}={term}"))
         return out
 
     def _cue_score(self, head: LinearHead, hits: list[tuple[int, int, str, str, str]]) -> float:
@@ -100,100 +115,109 @@ class Scorer:
             return 0.0
         counts: dict[int, int] = {}
         terms = set()
-        anycol = len(head.scopes) * self.ncat
-        for _, _, k, f, key in self._cue_features(head, hits):
+        for _, _, f, key in self._cue_features(head, hits):
             counts[f] = counts.get(f, 0) + 1
-            counts[anycol + k] = counts.get(anycol + k, 0) + 1
             terms.add(key)
         return sum(math.log1p(c) * head.cue_coef[f] for f, c in counts.items()) + sum(head.term_coef.get(t, 0.0) for t in terms)
 
-    def log_odds(self, texts: Sequence[str]) -> list[list[float]]:
-        """Per text, each head's decision value (in ``self.names`` order)."""
-        table = self._table
-        heads = [self.heads[n] for n in self.names]
-        nh = len(heads)
+    def _words(self, grams: Counter[str], offset: int) -> tuple[float, float]:
+        """One head's TF-IDF · weights over ``grams``, and its squared norm (``offset`` 0: loaded, 2: framing)."""
+        get = self._index.get
+        w = self._weights
         log = math.log
+        sq = dot = 0.0
+        for gram, c in grams.items():
+            r = get(gram)
+            if r is None:
+                continue
+            r = 4 * r + offset
+            if c == 1:
+                sq += w[r]
+                dot += w[r + 1]
+            else:
+                tf = log(c) + 1.0
+                sq += tf * tf * w[r]
+                dot += tf * w[r + 1]
+        return (dot / math.sqrt(sq) if sq else 0.0), sq
+
+    def score(self, texts: Sequence[str]) -> list[tuple[float, float, Trace]]:
+        """Per text: the loaded and framing decision values, and a :class:`Trace` for explaining them."""
+        get = self._index.get
+        w = self._weights
+        log = math.log
+        loaded, framing = self.loaded, self.framing
         out = []
         for text in texts:
-            toks = _tokens(text)
+            toks = tokenize(text)
+            bigrams = _bigrams(toks)
             hits = cue_hits(text, self.lexicon, toks)
-            quoted = _has_quotes(text)
-            views = {"all": _grams(toks)}
-            if quoted and any(h.view == "writer" for h in heads):
-                views["writer"] = _grams(_tokens(writer_voice(text)))
-            else:
-                views["writer"] = views["all"]
-            dots = [0.0] * nh
-            norms = [0.0] * nh
-            if views["writer"] is views["all"]:
-                for gram, c in views["all"].items():
-                    entry = table.get(gram)
-                    if entry is None:
+            grams = Counter(toks + bigrams)
+            if _has_quotes(text):
+                lo_words, sq_l = self._words(grams, 0)
+                voiced = tokenize(writer_voice(text))
+                fr_words = self._words(Counter(voiced + _bigrams(voiced)), 2)[0]
+            else:  # both heads read the same words: one pass
+                sq_l = dot_l = sq_f = dot_f = 0.0
+                for gram, c in grams.items():
+                    r = get(gram)
+                    if r is None:
                         continue
-                    tf = 1.0 if c == 1 else log(c) + 1.0
-                    for h in range(nh):
-                        e = entry[h]
-                        if e is not None:
-                            v = tf * e[0]
-                            norms[h] += v * v
-                            dots[h] += v * e[1]
-            else:
-                for h, head in enumerate(heads):
-                    for gram, c in views[head.view].items():
-                        entry = table.get(gram)
-                        if entry is None or entry[h] is None:
-                            continue
-                        idf, coef = entry[h]
-                        v = (1.0 if c == 1 else log(c) + 1.0) * idf
-                        norms[h] += v * v
-                        dots[h] += v * coef
-            out.append([
-                head.intercept + (dots[h] / math.sqrt(norms[h]) if norms[h] else 0.0) + self._cue_score(head, hits)
-                for h, head in enumerate(heads)
-            ])
+                    r *= 4
+                    if c == 1:
+                        sq_l += w[r]
+                        dot_l += w[r + 1]
+                        sq_f += w[r + 2]
+                        dot_f += w[r + 3]
+                    else:
+                        tf = log(c) + 1.0
+                        tf2 = tf * tf
+                        sq_l += tf2 * w[r]
+                        dot_l += tf * w[r + 1]
+                        sq_f += tf2 * w[r + 2]
+                        dot_f += tf * w[r + 3]
+                lo_words = dot_l / math.sqrt(sq_l) if sq_l else 0.0
+                fr_words = dot_f / math.sqrt(sq_f) if sq_f else 0.0
+            out.append((
+                loaded.intercept + lo_words + self._cue_score(loaded, hits),
+                framing.intercept + fr_words + self._cue_score(framing, hits),
+                Trace(toks, bigrams, grams, math.sqrt(sq_l), hits),
+            ))
         return out
 
-    def contributions(self, text: str, name: str) -> tuple[list[tuple[int, int]], list[float], list[bool]]:
-        """Each token's share of head ``name``'s log-odds (n-gram and cue contributions spread over
-        their tokens, negative ones left out), with token spans and whether a cue covers the token."""
-        head = self.heads[name]
-        if head.view != "all":
-            raise ValueError("explanations are computed for heads that read every word")
-        t = text.replace("’", "'") if "’" in text else text
-        spans = [(m.start(), m.end()) for m in TOKEN_RE.finditer(t)]
-        toks = [t[a:b].lower() for a, b in spans]
-        where: dict[int, list[tuple[int, int]]] = {}
-        vocab = head.vocabulary
-        for n in (1, 2):
-            for i in range(len(toks) - n + 1):
-                j = vocab.get(toks[i] if n == 1 else f"{toks[i]} {toks[i + 1]}")
-                if j is not None:
-                    where.setdefault(j, []).append((i, n))
+    def contributions(self, text: str, trace: Trace) -> tuple[list[tuple[int, int]], list[float], list[bool]]:
+        """Each token's share of the loaded head's log-odds (n-gram and cue contributions spread over
+        their tokens, negative ones left out), with token spans and whether a cue covers the token.
+
+        ``trace`` is the one :meth:`score` returned for ``text``.
+        """
+        head = self.loaded
+        toks, grams, norm, hits = trace.tokens, trace.grams, trace.norm, trace.hits
+        spans = [(m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
         weight = [0.0] * len(toks)
-        if where:
-            vals = {j: (1.0 if len(o) == 1 else math.log(len(o)) + 1.0) * head.idf[j] for j, o in where.items()}
-            norm = math.sqrt(sum(v * v for v in vals.values()))
-            for j, occ in where.items():
-                c = vals[j] / norm * head.word_coef[j] / len(occ)
-                if c > 0:
-                    for i, n in occ:
-                        for k in range(i, i + n):
-                            weight[k] += c / n
+        if norm:
+            # an n-gram's contribution tf·idf·coef/norm, split over its occurrences and their tokens
+            get = self._index.get
+            w = self._weights
+            for n, grams_at in ((1, toks), (2, trace.bigrams)):
+                for i, gram in enumerate(grams_at):
+                    r = get(gram)
+                    if r is None or w[4 * r + 1] <= 0:
+                        continue
+                    c = grams[gram]
+                    share = (1.0 if c == 1 else math.log(c) + 1.0) * w[4 * r + 1] / norm / c / n
+                    for k in range(i, i + n):
+                        weight[k] += share
         covered = [False] * len(toks)
-        # each hit's share: its category feature and its scope's "any" feature split over the hits
-        # that feed them, plus its term's weight split over that term's hits
-        usable = self._cue_features(head, cue_hits(text, self.lexicon, toks))
+        # each hit's share: its category feature split over that category's hits, plus its term's
+        # weight split over that term's hits
+        usable = self._cue_features(head, hits)
         per_feature: dict[int, int] = {}
-        per_scope: dict[int, int] = {}
         per_term: dict[str, int] = {}
-        for _, _, k, f, key in usable:
+        for _, _, f, key in usable:
             per_feature[f] = per_feature.get(f, 0) + 1
-            per_scope[k] = per_scope.get(k, 0) + 1
             per_term[key] = per_term.get(key, 0) + 1
-        anycol = len(head.scopes) * self.ncat
-        for i, j, k, f, key in usable:
+        for i, j, f, key in usable:
             share = (math.log1p(per_feature[f]) * head.cue_coef[f] / per_feature[f]
-                     + math.log1p(per_scope[k]) * head.cue_coef[anycol + k] / per_scope[k]
                      + head.term_coef.get(key, 0.0) / per_term[key])
             for tok in range(i, j):
                 covered[tok] = True

@@ -60,7 +60,7 @@ def head_metrics(y: Sequence[int], p: Sequence[float], threshold: float = 0.5) -
     tn, fp, fn, tp = (int(v) for v in confusion_matrix(y, pred, labels=[0, 1]).ravel())
     table, ece = calibration_table(y, p)
     return {
-        "n": int(len(y)),
+        "n": len(y),
         "positive_rate": float(y.mean()) if len(y) else None,
         "predicted_positive_rate": float(pred.mean()) if len(y) else None,
         "macro_f1": float(f1_score(y, pred, average="macro", labels=[0, 1], zero_division=0)),
@@ -89,7 +89,7 @@ def evaluate(model: FramingModel, data: pd.DataFrame, by: str | None = None) -> 
     if not heads:
         raise InputError(f"no label columns ({', '.join(HEADS)}) to evaluate against")
     scores = model.score_sentences(data["text"].astype(str).tolist())
-    report: dict[str, Any] = {"n_sentences": int(len(data)), "heads": {}}
+    report: dict[str, Any] = {"n_sentences": len(data), "heads": {}}
     for head in heads:
         keep = data[head].notna().to_numpy()
         y = data[head].to_numpy()[keep].astype(int)
@@ -130,7 +130,8 @@ def format_report(report: dict[str, Any], by: str | None = None) -> str:
         if "by" in m:
             lines.append(f"  by {by}:  group  n  macro-F1  false-positive-rate  false-negative-rate")
             for g, gm in m["by"].items():
-                lines.append(f"    {g:<12} {gm['n']:>5}  {_fmt(gm['macro_f1'])}  {_fmt(gm['false_positive_rate'])}  {_fmt(gm['false_negative_rate'])}")
+                rates = f"{_fmt(gm['false_positive_rate'])}  {_fmt(gm['false_negative_rate'])}"
+                lines.append(f"    {g:<12} {gm['n']:>5}  {_fmt(gm['macro_f1'])}  {rates}")
     return "\n".join(lines)
 
 

@@ -22,7 +22,7 @@ __all__ = ["LEXICON_CATEGORIES", "LexiconFeatures", "read_lexicon", "tokenize", 
 class LexiconFeatures(TransformerMixin, BaseEstimator):
     """Lexicon cues as features, separately inside and outside quotations.
 
-    Per scope: log(1 + count) of cues in each category and of all cues; with ``terms``, also a
+    Per scope: log(1 + count) of cues in each category; with ``terms``, also a
     0/1 column per lexicon term seen in training (inflections share their term's column), so a
     term's weight is learned from every form of it while unseen terms still count by category.
 
@@ -55,7 +55,6 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         check_is_fitted(self, "matcher_")
         names = [f"{scope}:{c}" for scope in self.scopes for c in self.categories_]
-        names += [f"{scope}:any" for scope in self.scopes]
         names += [f"term:{t}" for t in self.terms_]
         return np.asarray(names, dtype=object)
 
@@ -64,7 +63,7 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
         ncat = len(self.categories_)
         nscope = len(self.scopes)
         col = self.matcher_.column
-        base = nscope * (ncat + 1)
+        base = nscope * ncat
         term_col = {t: base + i for i, t in enumerate(self.terms_)}
         rows, cols, vals = [], [], []
         n = 0
@@ -75,7 +74,6 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
                 k = self.scopes.index(scope)
                 f = k * ncat + col[category]
                 counts[f] = counts.get(f, 0) + 1
-                counts[nscope * ncat + k] = counts.get(nscope * ncat + k, 0) + 1
                 t = term_col.get(f"{scope}={term}")
                 if t is not None:
                     present.add(t)

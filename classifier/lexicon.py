@@ -27,8 +27,18 @@ TOKEN_RE = re.compile(r"\w+(?:[-'’]\w+)*")
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-cased word tokens of ``text`` (the tokenizer of every TF-IDF step)."""
-    return [m.group().lower().replace("’", "'") for m in TOKEN_RE.finditer(text)]
+    """Lower-cased word tokens of ``text``, ’ read as ' (the tokenizer of every TF-IDF step).
+
+    One token per match of :data:`TOKEN_RE` in ``text``, in order (so tokens line up with match
+    offsets). The whole string is lower-cased at once when that keeps every character's place and
+    word-ness (nearly all text; faster), else each match is lower-cased on its own.
+    """
+    if "’" in text:
+        text = text.replace("’", "'")
+    low = text.lower()
+    if len(low) == len(text) and (low.isascii() or all(a.isalnum() == b.isalnum() for a, b in zip(low, text) if a != b)):
+        return TOKEN_RE.findall(low)
+    return [t.lower() for t in TOKEN_RE.findall(text)]
 
 
 def writer_voice(text: str) -> str:
@@ -63,7 +73,13 @@ _VOWELS = set("aeiou")
 
 
 def _inflections(word: str) -> set[str]:
-    """Regular English inflections of ``word`` (over-generation is harmless for a cue lexicon)."""
+    """Regular English inflections of ``word`` (over-generation is harmless for a cue lexicon).
+
+    A hyphenated word inflects its last part ("cherry-pick" -> "cherry-picked").
+    """
+    head, sep, tail = word.rpartition("-")
+    if sep and head and tail:
+        return {head + sep + form for form in _inflections(tail)}
     forms = {word}
     if len(word) < 3 or not word.isalpha():
         return forms
@@ -80,14 +96,18 @@ def _inflections(word: str) -> set[str]:
 
 
 class Lexicon:
-    """A matcher of lexicon terms (with regular inflections) over token sequences."""
+    """A matcher of lexicon terms (with regular inflections) over token sequences.
+
+    Stored flat (phrase -> entry number, and the phrase lengths starting at each first token) so that
+    a pickled lexicon of thousands of terms and their inflections loads in milliseconds.
+    """
 
     def __init__(self, entries: Iterable[tuple[str, str]]):
         self.entries = tuple(entries)
         self.categories = tuple(sorted({c for _, c in self.entries}))
         self.column = {c: i for i, c in enumerate(self.categories)}
-        phrases: dict[tuple[str, ...], tuple[str, str]] = {}
-        for term, category in self.entries:
+        phrases: dict[tuple[str, ...], int] = {}
+        for n, (term, category) in enumerate(self.entries):
             words = tokenize(term)
             if not words:
                 continue
@@ -99,29 +119,34 @@ class Lexicon:
                     variants.add((*words[:-1], form))
             for v in variants:
                 # a form shared by two entries keeps the smallest (category, term), whatever the hash seed
-                if v not in phrases or (category, term) < phrases[v]:
-                    phrases[v] = (category, term)
-        # first token -> [(length, {phrase: (category, term)})], longest first
-        index: dict[str, dict[int, dict[tuple[str, ...], tuple[str, str]]]] = {}
-        for v, found in sorted(phrases.items()):
-            index.setdefault(v[0], {}).setdefault(len(v), {})[v] = found
-        self._index = {t: sorted(by_len.items(), reverse=True) for t, by_len in sorted(index.items())}
+                if v not in phrases or (category, term) < self.entries[phrases[v]][::-1]:
+                    phrases[v] = n
+        lengths: dict[str, set[int]] = {}
+        for v in phrases:
+            lengths.setdefault(v[0], set()).add(len(v))
+        self._phrases = {" ".join(v): n for v, n in sorted(phrases.items())}
+        self._lengths = {t: tuple(sorted(ks, reverse=True)) for t, ks in sorted(lengths.items())}
 
     def __len__(self) -> int:
         return len(self.entries)
 
     def find(self, tokens: Sequence[str]) -> list[tuple[int, int, str, str]]:
         """``(first_token, end_token, category, term)`` for each match, longest first, no overlaps."""
-        index = self._index
+        lengths = self._lengths
+        phrases = self._phrases
         out = []
         resume = 0
-        for i in [i for i, t in enumerate(tokens) if t in index]:
+        end = len(tokens)
+        for i in [i for i, t in enumerate(tokens) if t in lengths]:
             if i < resume:
                 continue
-            for k, phrases in index[tokens[i]]:
-                found = phrases.get(tuple(tokens[i:i + k]))
-                if found is not None:
-                    out.append((i, i + k, *found))
+            for k in lengths[tokens[i]]:
+                if i + k > end:
+                    continue
+                n = phrases.get(tokens[i] if k == 1 else " ".join(tokens[i:i + k]))
+                if n is not None:
+                    term, category = self.entries[n]
+                    out.append((i, i + k, category, term))
                     resume = i + k
                     break
         return out

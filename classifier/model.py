@@ -70,15 +70,35 @@ def _shift_to_half(clf: LogisticRegression, threshold: float) -> None:
     clf.intercept_ = clf.intercept_ - math.log(threshold / (1 - threshold))
 
 
+C_GRID = (2.0, 4.0, 8.0)  # inverse regularisation strengths tried by group cross-validation
+C_TOLERANCE = 0.005  # the smallest C whose CV macro-F1 is within this of the best is chosen
+DEFAULT_C = 8.0  # used when there is no cross-validation to choose by
+
+
+def _out_of_fold(pipe: Pipeline, X: list[str], y: np.ndarray, splits: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Out-of-fold probabilities of ``pipe`` over the given splits."""
+    oof = np.zeros(len(y))
+    for train_idx, test_idx in splits:
+        if len(set(y[train_idx])) < 2:
+            oof[test_idx] = y[train_idx].mean()
+            continue
+        m = clone(pipe).fit([X[i] for i in train_idx], y[train_idx])
+        oof[test_idx] = m.predict_proba([X[i] for i in test_idx])[:, 1]
+    return oof
+
+
 def fit_heads(
     data: pd.DataFrame,
     lexicon: Sequence[tuple[str, str]],
     folds: int = 5,
     heads: Sequence[str] = HEADS,
     tune_threshold: bool = False,
+    C: float | None = None,
 ) -> TrainingResult:
     """Train each head on the rows labelled for it; report group-CV macro-F1; 0.5 is the decision point.
 
+    The regularisation ``C`` (unless given) is chosen per head by group cross-validation from
+    :data:`C_GRID`: the smallest value whose macro-F1 is within :data:`C_TOLERANCE` of the best.
     Classes are weighted to balance, so 0.5 is the decision point of a model that assumes both labels
     equally likely. With ``tune_threshold`` the cut that maximises group-CV macro-F1 is folded into
     the intercept instead (sensible when the training data is drawn like the data to be scored; on
@@ -96,19 +116,19 @@ def fit_heads(
         groups = d["group"].astype(str).to_numpy()
         counts = {"n": len(y), "positive": int(y.sum()), "negative": int((1 - y).sum())}
         if counts["positive"] < 2 or counts["negative"] < 2:
-            raise InputError(f"{head}: needs at least 2 positive and 2 negative examples to train (got {counts['positive']} and {counts['negative']})")
+            raise InputError(f"{head}: needs at least 2 positive and 2 negative examples to train "
+                             f"(got {counts['positive']} and {counts['negative']})")
         result.counts[head] = counts
-        pipe = build_head(head, lexicon)
         n_groups = len(set(groups))
         threshold = 0.5
+        chosen = C if C is not None else DEFAULT_C
         if folds >= 2 and n_groups >= 2:
-            oof = np.zeros(len(y))
-            for train_idx, test_idx in GroupKFold(n_splits=min(folds, n_groups)).split(X, y, groups):
-                if len(set(y[train_idx])) < 2:
-                    oof[test_idx] = y[train_idx].mean()
-                    continue
-                m = clone(pipe).fit([X[i] for i in train_idx], y[train_idx])
-                oof[test_idx] = m.predict_proba([X[i] for i in test_idx])[:, 1]
+            splits = list(GroupKFold(n_splits=min(folds, n_groups)).split(X, y, groups))
+            grid = (chosen,) if C is not None else C_GRID
+            oofs = {c: _out_of_fold(build_head(head, lexicon, C=c), X, y, splits) for c in grid}
+            f1s = {c: f1_score(y, oof >= 0.5, average="macro") for c, oof in oofs.items()}
+            chosen = min(c for c in grid if f1s[c] >= max(f1s.values()) - C_TOLERANCE)
+            oof = oofs[chosen]
             best = _best_threshold(y, oof)
             if tune_threshold:
                 threshold = best
@@ -116,9 +136,11 @@ def fit_heads(
                 "macro_f1": float(f1_score(y, oof >= threshold, average="macro")),
                 "roc_auc": float(roc_auc_score(y, oof)),
                 "best_threshold": best,
-                "folds": min(folds, n_groups),
+                "folds": len(splits),
+                "C": chosen,
+                "macro_f1_by_C": {str(c): round(float(f), 4) for c, f in f1s.items()},
             }
-        pipe.fit(X, y)
+        pipe = build_head(head, lexicon, C=chosen).fit(X, y)
         if threshold != 0.5:
             _shift_to_half(pipe.named_steps["clf"], threshold)
         result.heads[head] = pipe

@@ -84,7 +84,7 @@ def save_model(model: FramingModel, path: str | Path, manifest_extra: dict[str, 
         "format": 3,
         "meta": model.meta,
         "scoring": zlib.compress(pickle.dumps(scoring, protocol=pickle.HIGHEST_PROTOCOL), 6),
-        "pipelines": None if pipelines is None else zlib.compress(pipelines, 6),
+        "pipelines": pipelines,
     }
     _atomic_write(path, lambda tmp: joblib.dump(payload, tmp, compress=0))
     manifest = {
@@ -145,7 +145,8 @@ def load_model(path: str | Path | None = None) -> FramingModel:
         manifest = read_manifest(p)
         digest = sha256_file(p)
         if digest != manifest.get("sha256"):
-            raise ModelError(f"{p}: sha256 {digest[:12]}… does not match its manifest ({str(manifest.get('sha256'))[:12]}…); the file was changed or corrupted, refusing to load it")
+            raise ModelError(f"{p}: sha256 {digest[:12]}… does not match its manifest ({str(manifest.get('sha256'))[:12]}…); "
+                             "the file was changed or corrupted, refusing to load it")
         trained = str(manifest.get("scikit_learn_version", "unknown"))
         installed = sklearn_version()
         if _minor(trained) != _minor(installed):
@@ -162,7 +163,6 @@ def load_model(path: str | Path | None = None) -> FramingModel:
         if not isinstance(payload, dict) or payload.get("format") != 3:
             raise ModelError(f"{p}: not a framing model file of this version (retrain with `{RETRAIN_HINT}`)")
         s = pickle.loads(zlib.decompress(payload["scoring"]))
-        pipelines = None if payload["pipelines"] is None else zlib.decompress(payload["pipelines"])
-        model = FramingModel(s["compiled"], s["lexicon"], payload["meta"], pipelines, frozenset(s["stop_words"]), s["scorer"])
+        model = FramingModel(s["compiled"], s["lexicon"], payload["meta"], payload["pipelines"], frozenset(s["stop_words"]), s["scorer"])
         _cache[key] = model
         return model

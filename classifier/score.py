@@ -7,19 +7,19 @@ exact substrings with character offsets.
 
 from __future__ import annotations
 
-import importlib.util
 import math
+import pickle
+import zlib
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .compiled import LinearHead, Scorer
+from .compiled import LinearHead, Scorer, Trace
 from .lexicon import Lexicon
-from .segment import paragraph_kind, paragraphs, quote_spans, sentences
+from .segment import paragraph_bounds, paragraph_kind, quote_spans, sentence_bounds
 
 __all__ = [
     "ARTICLE_COLUMNS",
@@ -27,7 +27,6 @@ __all__ = [
     "SENTENCE_COLUMNS",
     "SENTENCE_LEVEL_COLUMNS",
     "FramingModel",
-    "aggregate_articles",
 ]
 
 SENTENCE_COLUMNS = ["text", "loaded_language", "editorial_framing", "loaded_terms"]
@@ -53,17 +52,6 @@ HEADS = ("loaded_language", "editorial_framing")
 
 def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
-
-
-@dataclass(frozen=True)
-class _Piece:
-    """One unit to score: its text as the model sees it and where it sits in the source."""
-
-    doc: int
-    paragraph: int
-    start: int  # offset of text[shift:] in the source
-    text: str  # possibly with an opening quotation mark prepended (continuing quote)
-    shift: int  # characters prepended to the source slice
 
 
 def _pieces(text: str, start: int) -> Iterable[tuple[int, str]]:
@@ -97,7 +85,7 @@ class FramingModel:
         compiled: dict[str, LinearHead],
         lexicon: Lexicon,
         meta: dict[str, Any] | None = None,
-        pipelines: bytes | dict[str, Any] | None = None,
+        pipelines: bytes | dict[str, Any] | None = None,  # dict, or pipelines_bytes() of one
         stop_words: frozenset[str] = frozenset(),
         scorer: Scorer | None = None,
     ):
@@ -109,7 +97,7 @@ class FramingModel:
         self.meta = dict(meta or {})
         self.stop_words = frozenset(stop_words)
         self._pipelines = pipelines
-        self._scorer = scorer if scorer is not None else Scorer({h: compiled[h] for h in HEADS}, lexicon)
+        self._scorer = scorer if scorer is not None else Scorer(compiled["loaded_language"], compiled["editorial_framing"], lexicon)
 
     @classmethod
     def from_pipelines(cls, heads: dict[str, Any], meta: dict[str, Any] | None = None) -> FramingModel:
@@ -126,20 +114,16 @@ class FramingModel:
     def heads(self) -> dict[str, Any]:
         """The scikit-learn pipelines, one per head (unpickled on first use; imports scikit-learn)."""
         if isinstance(self._pipelines, bytes):
-            import pickle
-
-            self._pipelines = pickle.loads(self._pipelines)
+            self._pipelines = pickle.loads(zlib.decompress(self._pipelines))
         if self._pipelines is None:
             raise AttributeError("this model was saved without its pipelines")
         return self._pipelines
 
     def pipelines_bytes(self) -> bytes | None:
-        """The pipelines pickled, for saving (None when absent)."""
-        import pickle
-
+        """The pipelines as a zlib-compressed pickle, for saving (None when absent)."""
         if self._pipelines is None or isinstance(self._pipelines, bytes):
             return self._pipelines
-        return pickle.dumps(self._pipelines, protocol=pickle.HIGHEST_PROTOCOL)
+        return zlib.compress(pickle.dumps(self._pipelines, protocol=pickle.HIGHEST_PROTOCOL), 6)
 
     def __repr__(self) -> str:
         return f"FramingModel(version={self.meta.get('version')!r}, sentences={self.meta.get('training_data', {}).get('n_sentences')!r})"
@@ -148,15 +132,15 @@ class FramingModel:
 
     def _score(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[list[dict[str, Any]]]]:
         """Both heads' probabilities and loaded-term explanations for each text."""
-        odds = self._scorer.log_odds(texts)
-        loaded = np.array([_sigmoid(o[0]) for o in odds])
-        framing = np.array([_sigmoid(o[1]) for o in odds])
-        terms = [self._explain(t) if p >= 0.5 else [] for t, p in zip(texts, loaded)]
+        scored = self._scorer.score(texts)
+        loaded = np.array([_sigmoid(s[0]) for s in scored])
+        framing = np.array([_sigmoid(s[1]) for s in scored])
+        terms = [self._explain(t, s[2]) if p >= 0.5 else [] for t, s, p in zip(texts, scored, loaded)]
         return loaded, framing, terms
 
-    def _explain(self, text: str) -> list[dict[str, Any]]:
+    def _explain(self, text: str, trace: Trace) -> list[dict[str, Any]]:
         """The words of ``text`` that raised its loaded score most, merged into phrases."""
-        spans, weight, covered = self._scorer.contributions(text, "loaded_language")
+        spans, weight, covered = self._scorer.contributions(text, trace)
         stop = self.stop_words
         floor = max(_TERM_MIN_WEIGHT, _TERM_RELATIVE * max(weight, default=0.0))
         phrases: list[list[int]] = []
@@ -203,7 +187,7 @@ class FramingModel:
     def score_documents(self, texts: Sequence[str], level: str = "paragraph", doc_ids: Sequence[Any] | None = None) -> pd.DataFrame:
         """Score many articles in one batch; rows carry a ``doc`` column (``doc_ids`` or the position).
 
-        ``level`` is ``paragraph``, ``sentence`` or ``article`` (see :func:`aggregate_articles`).
+        ``level`` is ``paragraph``, ``sentence`` or ``article`` (one row per text, even when ids repeat).
         """
         if level not in ("paragraph", "sentence", "article"):
             raise ValueError(f"level must be paragraph, sentence or article, not {level!r}")
@@ -211,6 +195,7 @@ class FramingModel:
         # Paragraph rows and the pieces to score, as parallel lists (this loop runs for every
         # paragraph of every article, so it avoids per-row dicts and objects).
         p_doc: list[Any] = []
+        p_pos: list[int] = []
         p_num: list[int] = []
         p_start: list[int] = []
         p_end: list[int] = []
@@ -229,29 +214,32 @@ class FramingModel:
         for d, text in enumerate(texts):
             text = "" if text is None else str(text)
             doc = ids[d]
-            for p_idx, para in enumerate(paragraphs(text)):
-                ptext = para.text
+            for p_idx, (pstart, pend) in enumerate(paragraph_bounds(text)):
+                ptext = text[pstart:pend]
                 kind = paragraph_kind(ptext)
                 p_doc.append(doc)
+                p_pos.append(d)
                 p_num.append(p_idx)
-                p_start.append(para.start)
-                p_end.append(para.end)
+                p_start.append(pstart)
+                p_end.append(pend)
                 p_kind.append(kind)
                 p_text.append(ptext)
                 p_first.append(len(piece_text))
                 if kind != "content":
                     continue
-                pstart = para.start
                 quotes = quote_spans(ptext)  # sorted, non-overlapping
                 quote_starts = [a for a, _ in quotes]
-                for s_idx, sent in enumerate(sentences(ptext, offset=pstart)):
-                    rel = sent.start - pstart
+                # the sentences of ``ptext`` (as :func:`sentences` gives them, without building spans)
+                for s_idx, (rel, rel_end) in enumerate(sentence_bounds(ptext)):
                     # the one quote that can hold ``rel``: the last starting before it
-                    q = bisect_left(quote_starts, rel) - 1
-                    inside = q >= 0 and rel < quotes[q][1]
-                    stext = sent.text
+                    if quotes:
+                        q = bisect_left(quote_starts, rel) - 1
+                        inside = q >= 0 and rel < quotes[q][1]
+                    else:
+                        inside = False
+                    stext = ptext[rel:rel_end]
                     # a sentence is already trimmed: it is its own single piece unless over-long
-                    cut = _pieces(stext, sent.start) if len(stext) > MAX_PIECE_CHARS else ((sent.start, stext),)
+                    cut = _pieces(stext, pstart + rel) if len(stext) > MAX_PIECE_CHARS else ((pstart + rel, stext),)
                     for start, piece in cut:
                         if inside and not piece.startswith(("“", "\"")):
                             piece_text.append("“" + piece)
@@ -283,105 +271,48 @@ class FramingModel:
             )
         n_par = len(p_doc)
         p_last = [*p_first[1:], len(piece_text)]
-        loaded_list = loaded.tolist()
-        framing_list = framing.tolist()
         p_loaded: list[float] = [np.nan] * n_par
         p_framing: list[float] = [np.nan] * n_par
         p_terms: list[list[dict[str, Any]]] = [[] for _ in range(n_par)]
         p_nsent = [b - a for a, b in zip(p_first, p_last)]
         for i, (a, b) in enumerate(zip(p_first, p_last)):
-            if b > a:
-                p_loaded[i] = _nanmax(loaded_list[a:b])
-                p_framing[i] = _nanmax(framing_list[a:b])
+            if b > a:  # a content paragraph: scores are its sentences' maximum
+                p_loaded[i] = float(loaded[a:b].max())
+                p_framing[i] = float(framing[a:b].max())
                 merged = [t for ts in shifted[a:b] for t in ts]
-                if merged:
-                    p_terms[i] = sorted(merged, key=lambda t: -t["weight"])[:_MAX_TERMS]
-        if level == "article" and _FAST_ARTICLES and all(type(x) in (int, str) for x in ids) and len(set(ids)) == len(ids):
-            return _articles(ids, p_doc, p_kind, p_loaded, p_framing, p_terms, p_nsent)
-        if n_par:
-            frame = pd.DataFrame(
-                {"doc": p_doc, "paragraph": p_num, "start": p_start, "end": p_end, "kind": p_kind, "text": p_text,
-                 "loaded_language": p_loaded, "editorial_framing": p_framing, "loaded_terms": p_terms, "n_sentences": p_nsent},
-                columns=["doc", *PARAGRAPH_COLUMNS],
-            )
-        else:
-            frame = pd.DataFrame([], columns=["doc", *PARAGRAPH_COLUMNS])
+                p_terms[i] = sorted(merged, key=lambda t: -t["weight"])[:_MAX_TERMS]
         if level == "article":
-            return aggregate_articles(frame, ids)
-        return frame
+            return _articles(ids, p_pos, p_kind, p_loaded, p_framing, p_terms, p_nsent)
+        return pd.DataFrame(
+            {"doc": p_doc, "paragraph": p_num, "start": p_start, "end": p_end, "kind": p_kind, "text": p_text,
+             "loaded_language": p_loaded, "editorial_framing": p_framing, "loaded_terms": p_terms, "n_sentences": p_nsent},
+            columns=["doc", *PARAGRAPH_COLUMNS],
+        )
 
 
-# pandas means are numpy sums divided by the count unless bottleneck is installed: then keep to pandas
-_FAST_ARTICLES = importlib.util.find_spec("bottleneck") is None
-
-
-def _nanmax(values: list[float]) -> float:
-    """``float(np.max(values))`` for a short list: NaN if any value is NaN."""
-    if len(values) == 1:
-        return values[0]
-    m = max(values)
-    return m if all(v == v for v in values) else np.nan
-
-
-def _articles(ids: list[Any], p_doc: list[Any], p_kind: list[str], p_loaded: list[float], p_framing: list[float],
+def _articles(ids: list[Any], p_pos: list[int], p_kind: list[str], p_loaded: list[float], p_framing: list[float],
               p_terms: list[list[dict[str, Any]]], p_nsent: list[int]) -> pd.DataFrame:
-    """:func:`aggregate_articles` over paragraph columns, for unique doc ids: the same rows, computed directly."""
-    by_doc: dict[Any, list[int]] = {doc: [] for doc in ids}
-    for i, doc in enumerate(p_doc):
-        by_doc[doc].append(i)
+    """One row per document (``ids[k]`` for the k-th text) from its paragraphs' columns.
+
+    Over content paragraphs only: ``loaded_language`` / ``editorial_framing`` are the maximum paragraph
+    score, ``*_mean`` the mean, ``share_*`` the share at or above 0.5, ``loaded_terms`` the article's
+    strongest terms; a document without content paragraphs has empty scores.
+    """
+    paras: list[list[int]] = [[] for _ in ids]
+    for i, k in enumerate(p_pos):
+        paras[k].append(i)
     out = []
-    for doc in ids:
-        rows = by_doc[doc]
+    for doc, rows in zip(ids, paras):
         content = [i for i in rows if p_kind[i] == "content"]
         row: dict[str, Any] = {"doc": doc, "n_paragraphs": len(rows), "n_content": len(content)}
-        if content:
-            for head, col in (("loaded_language", p_loaded), ("editorial_framing", p_framing)):
-                vals = np.array([col[i] for i in content], dtype=float)
-                if np.isnan(vals).any():  # never for scored content; keep pandas' NaN-skipping rules exact
-                    s = pd.Series(vals)
-                    row[head], row[f"{head}_mean"] = float(s.max()), float(s.mean())
-                else:
-                    row[head] = float(vals.max())
-                    row[f"{head}_mean"] = float(vals.sum() / len(vals))
-            row["share_loaded"] = sum(p_loaded[i] >= 0.5 for i in content) / len(content)
-            row["share_framing"] = sum(p_framing[i] >= 0.5 for i in content) / len(content)
-            terms = [t for i in content for t in p_terms[i]]
-            row["loaded_terms"] = sorted(terms, key=lambda t: -t["weight"])[:_MAX_TERMS]
-            row["n_sentences"] = int(sum(p_nsent[i] for i in content))
-        else:
-            for head in HEADS:
-                row[head] = np.nan
-                row[f"{head}_mean"] = np.nan
-            row["share_loaded"] = row["share_framing"] = np.nan
-            row["loaded_terms"] = []
-            row["n_sentences"] = 0
-        out.append(row)
-    return pd.DataFrame(out, columns=["doc", *ARTICLE_COLUMNS])
-
-
-def aggregate_articles(paragraph_rows: pd.DataFrame, doc_ids: Sequence[Any] | None = None) -> pd.DataFrame:
-    """One row per ``doc`` from paragraph rows, over content paragraphs only.
-
-    ``loaded_language`` / ``editorial_framing`` are the maximum paragraph score, ``*_mean`` the mean,
-    ``share_*`` the share of content paragraphs at or above 0.5, ``loaded_terms`` the strongest
-    terms of the article. Documents in ``doc_ids`` without paragraphs get a row of zeros.
-    """
-    out = []
-    groups = {k: g for k, g in paragraph_rows.groupby("doc", sort=False)} if len(paragraph_rows) else {}
-    for doc in (doc_ids if doc_ids is not None else list(groups)):
-        g = groups.get(doc)
-        if g is None:
-            g = paragraph_rows.iloc[0:0]
-        c = g[g["kind"] == "content"]
-        row: dict[str, Any] = {"doc": doc, "n_paragraphs": len(g), "n_content": len(c)}
-        for head in HEADS:
-            s = c[head].astype(float)
-            row[head] = float(s.max()) if len(s) else np.nan
-            row[f"{head}_mean"] = float(s.mean()) if len(s) else np.nan
-        row["share_loaded"] = float((c["loaded_language"] >= 0.5).mean()) if len(c) else np.nan
-        row["share_framing"] = float((c["editorial_framing"] >= 0.5).mean()) if len(c) else np.nan
-        terms = [t for ts in c["loaded_terms"] for t in ts]
-        row["loaded_terms"] = sorted(terms, key=lambda t: -t["weight"])[:_MAX_TERMS]
-        row["n_sentences"] = int(c["n_sentences"].sum()) if len(c) else 0
+        n = len(content)
+        for head, col in (("loaded_language", p_loaded), ("editorial_framing", p_framing)):
+            vals = [col[i] for i in content]
+            row[head] = max(vals) if n else np.nan
+            row[f"{head}_mean"] = sum(vals) / n if n else np.nan
+        row["share_loaded"] = sum(p_loaded[i] >= 0.5 for i in content) / n if n else np.nan
+        row["share_framing"] = sum(p_framing[i] >= 0.5 for i in content) / n if n else np.nan
+        row["loaded_terms"] = sorted((t for i in content for t in p_terms[i]), key=lambda t: -t["weight"])[:_MAX_TERMS]
+        row["n_sentences"] = sum(p_nsent[i] for i in content)
         out.append(row)
     return pd.DataFrame(out, columns=["doc", *ARTICLE_COLUMNS])

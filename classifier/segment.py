@@ -36,37 +36,43 @@ _BLANK_LINE = re.compile(r"\n[^\S\n]*\n\s*")  # a line holding only whitespace (
 _NEWLINE = re.compile(r"\n\s*")
 
 
-def _trimmed(text: str, start: int, end: int) -> Span | None:
-    piece = text[start:end]
-    left = len(piece) - len(piece.lstrip())
-    right = len(piece.rstrip())
-    if right <= left:
-        return None
-    return Span(start + left, start + right, piece[left:right])
-
-
 def paragraphs(text: str) -> list[Span]:
     """Split ``text`` into paragraphs, trimmed of surrounding whitespace.
 
     Paragraphs are separated by blank lines; a text without any blank line but with single
     newlines is split on single newlines. ``\\r\\n`` line ends are handled like ``\\n``.
     """
+    return [Span(a, b, text[a:b]) for a, b in paragraph_bounds(text)]
+
+
+def _trim_bounds(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """``(start, end)`` of ``text[start:end]`` trimmed of whitespace, or None if it is blank."""
+    piece = text[start:end]
+    left = len(piece) - len(piece.lstrip())
+    right = len(piece.rstrip())
+    if right <= left:
+        return None
+    return start + left, start + right
+
+
+def paragraph_bounds(text: str) -> list[tuple[int, int]]:
+    """The ``(start, end)`` of each of :func:`paragraphs`, without building spans (for batch scoring)."""
     if not text:
         return []
     # same length, same offsets: "\r\n" counts as one line end, a lone "\r" as another
     normal = text.replace("\r\n", " \n").replace("\r", "\n") if "\r" in text else text
     sep = _BLANK_LINE if _BLANK_LINE.search(normal) else _NEWLINE
-    spans: list[Span] = []
+    bounds: list[tuple[int, int]] = []
     pos = 0
     for m in sep.finditer(normal):
-        span = _trimmed(text, pos, m.start())
-        if span:
-            spans.append(span)
+        b = _trim_bounds(text, pos, m.start())
+        if b:
+            bounds.append(b)
         pos = m.end()
-    span = _trimmed(text, pos, len(text))
-    if span:
-        spans.append(span)
-    return spans
+    b = _trim_bounds(text, pos, len(text))
+    if b:
+        bounds.append(b)
+    return bounds
 
 
 # ---------------------------------------------------------------------------------------------
@@ -91,11 +97,12 @@ _SENTENCE_STARTERS = frozenset(
     """.split()
 )
 _SOMETIMES_FINAL = frozenset("no co st sun sat mar est sec art v p ca inc corp ltd llc plc jr sr etc al bros".split())
-_CLOSERS = "\"'”’)]}»"
 _OPENERS = "\"'“‘([{«"
-_CANDIDATE = re.compile(r"(?:\.{3}|…|[.!?]+)[\"'”’)\]}»]*(?=\s+)")
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
-_CANDIDATE_NEXT = re.compile(r"(?:\.{3}|…|[.!?]+)[\"'”’)\]}»]*(?=(\s+))")  # _CANDIDATE, capturing the gap after it
+# A sentence-ending candidate: "...", "…" or a run of [.!?], then closing quotes/brackets, then
+# whitespace (captured). It starts with a character class so the regex engine skips straight to the
+# next [.!?…] instead of trying every position.
+_CANDIDATE_NEXT = re.compile(r"[.!?…](?:(?<=\.)\.\.|(?<=[.!?])[.!?]*|(?<=…))[\"'”’)\]}»]*(?=(\s+))")
 _NEXT_WORD = re.compile(r"[\w'’]+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
@@ -116,18 +123,23 @@ def _word_before(text: str, end: int) -> re.Match[str] | None:
         width *= 4
 
 
+def _next_word(text: str, start: int) -> str:
+    """The word starting at ``start`` (opening quotes and brackets skipped), or ``""``."""
+    m = _NEXT_WORD.match(text[start:start + 40].lstrip(_OPENERS))
+    return m.group(0) if m else ""
+
+
 def _is_boundary(text: str, end_punct: int, token_end: int, next_start: int) -> bool:
     """Decide whether the punctuation ending at ``token_end`` closes a sentence."""
     if next_start >= len(text):
         return True
     nxt = text[next_start]
-    nxt_word_m = _NEXT_WORD.match(text[next_start:next_start + 40].lstrip(_OPENERS))
-    nxt_word = nxt_word_m.group(0) if nxt_word_m else ""
+    nxt_word: str | None = None  # the next word, looked up only when a rule needs it
     starts_upper = nxt in _OPENERS or nxt.isupper() or nxt.isdigit() or (not nxt.isalnum() and nxt not in ",;:")
-    if nxt_word and nxt_word[0].isupper():
-        starts_upper = True
     if not starts_upper:
-        return False
+        nxt_word = _next_word(text, next_start)
+        if not (nxt_word and nxt_word[0].isupper()):
+            return False
     punct = text[end_punct:token_end]
     if not punct.startswith(".") or punct.startswith("..."):
         # "!" "?" always end a sentence before a capital; an ellipsis only before a capital too
@@ -142,9 +154,13 @@ def _is_boundary(text: str, end_punct: int, token_end: int, next_start: int) -> 
     if low in ("no", "nos", "vol", "p", "pp", "art", "sec", "fig") and nxt.isdigit():
         return False
     if "." in low:  # dotted acronym: U.S., a.m., e.g.
+        if nxt_word is None:
+            nxt_word = _next_word(text, next_start)
         return nxt_word.lower() in _SENTENCE_STARTERS and low not in ("e.g", "i.e", "cf")
     if low in _ABBREVIATIONS:
         if low in _SOMETIMES_FINAL:
+            if nxt_word is None:
+                nxt_word = _next_word(text, next_start)
             # ordinary words, or abbreviations that often end a sentence ("... Apple Inc. The ...")
             return nxt_word.lower() in _SENTENCE_STARTERS
         return False
@@ -159,24 +175,24 @@ def sentences(text: str, offset: int = 0) -> list[Span]:
     Aware of abbreviations (Mr., Gen., Jan., U.S., No. 2), initials, decimals and numbers,
     ellipses and quotation marks that close after the final stop (``.”``).
     """
-    spans: list[Span] = []
+    return [Span(a + offset, b + offset, text[a:b]) for a, b in sentence_bounds(text)]
+
+
+def sentence_bounds(text: str) -> list[tuple[int, int]]:
+    """The ``(start, end)`` in ``text`` of each of :func:`sentences`, without building spans."""
+    bounds: list[tuple[int, int]] = []
     pos = 0
     for m in _CANDIDATE_NEXT.finditer(text):
         token_end = m.end()
         if _is_boundary(text, m.start(), token_end, m.end(1)):
-            _append_trimmed(spans, text, pos, token_end, offset)
+            b = _trim_bounds(text, pos, token_end)
+            if b:
+                bounds.append(b)
             pos = token_end
-    _append_trimmed(spans, text, pos, len(text), offset)
-    return spans
-
-
-def _append_trimmed(spans: list[Span], text: str, start: int, end: int, offset: int) -> None:
-    """Append ``text[start:end]`` trimmed of whitespace (offsets shifted by ``offset``) unless blank."""
-    piece = text[start:end]
-    stripped = piece.strip()
-    if stripped:
-        left = start + len(piece) - len(piece.lstrip()) + offset
-        spans.append(Span(left, left + len(stripped), stripped))
+    b = _trim_bounds(text, pos, len(text))
+    if b:
+        bounds.append(b)
+    return bounds
 
 
 # ---------------------------------------------------------------------------------------------
@@ -191,6 +207,8 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
     the end (news paragraphs often leave a quote open when it continues in the next paragraph).
     """
     spans: list[tuple[int, int]] = []
+    if "\"" not in text and "“" not in text and "”" not in text:
+        return spans  # most paragraphs: no quotation mark at all
     open_at: int | None = None
     for m in _QUOTE_CHAR.finditer(text):
         i, ch = m.start(), m.group()
@@ -271,7 +289,8 @@ _KIND_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"|Exit [Mm]obile [Vv]ersion|Advertisement|ADVERTISEMENT|Sponsored|Skip to (?:main )?content"
             r"|Back to top|Log ?in|Sign in|You must be logged in to post a comment\.?|Loading\.{0,3}"
             r"|Copyright\b.*|©.*|All rights reserved\.?|Tags?:.*|Filed [Uu]nder:?.*|Topics?:.*"
-            r"|(?:Facebook|Twitter|LinkedIn|WhatsApp|Reddit|Pinterest|Email|Print)(?:[\s|,·•]+(?:Facebook|Twitter|X|LinkedIn|WhatsApp|Reddit|Pinterest|Email|Print|Copy [Ll]ink))*)$",
+            r"|(?:Facebook|Twitter|LinkedIn|WhatsApp|Reddit|Pinterest|Email|Print)"
+            r"(?:[\s|,·•]+(?:Facebook|Twitter|X|LinkedIn|WhatsApp|Reddit|Pinterest|Email|Print|Copy [Ll]ink))*)$",
             re.S,
         ),
     ),
@@ -279,7 +298,8 @@ _KIND_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "author_promo",
         re.compile(
             r"^(?:(?:You can )?[Ff]ollow\b.{0,80}\bon (?:Twitter|X|Facebook|Instagram|Threads|Bluesky|TikTok|LinkedIn)\b.{0,80}"
-            r"|.{0,80}\b(?:is|writes as) an? (?:\w+ )?(?:reporter|correspondent|writer|editor|columnist|contributor)\b.{0,160}(?:Follow|Contact|Email|@\w+|\btwitter\b).{0,120}"
+            r"|.{0,80}\b(?:is|writes as) an? (?:\w+ )?(?:reporter|correspondent|writer|editor|columnist|contributor)\b"
+            r".{0,160}(?:Follow|Contact|Email|@\w+|\btwitter\b).{0,120}"
             r"|(?:Contact|Email|Reach) (?:the )?(?:author|reporter|\w+ \w+) at .{0,80}"
             r"|.{0,120}@\w+ on (?:Twitter|X)\.?)$",
             re.S,
@@ -308,6 +328,12 @@ _KIND_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
 ]
 _CAPTION_TAIL = re.compile(_CREDIT + r"\s*$")
+# All kind patterns as one alternation, tried in list order at position 0 exactly as the loop
+# would (one regex call per paragraph instead of one per kind). Only when they share flags.
+_KIND_ANY = (
+    re.compile("|".join(f"(?P<{kind}>{p.pattern})" for kind, p in _KIND_PATTERNS), _KIND_PATTERNS[0][1].flags)
+    if len({p.flags for _, p in _KIND_PATTERNS}) == 1 else None
+)
 
 
 def paragraph_kind(text: str) -> str:
@@ -321,9 +347,14 @@ def paragraph_kind(text: str) -> str:
     if not t:
         return "widget"
     if len(t) <= 400:
-        for kind, pattern in _KIND_PATTERNS:
-            if pattern.match(t):
-                return kind
+        if _KIND_ANY is not None:
+            m = _KIND_ANY.match(t)
+            if m:
+                return next(kind for kind, _ in _KIND_PATTERNS if m.group(kind) is not None)
+        else:
+            for kind, pattern in _KIND_PATTERNS:
+                if pattern.match(t):
+                    return kind
         # a caption: a short description ending in a credit "(Name/Agency Images)"
         if _CAPTION_TAIL.search(t) and len(t.split()) <= 60:
             return "caption"

@@ -29,7 +29,7 @@ def _table(title: str, counts: Counter | pd.Series, total: int | None = None) ->
     lines = [f"| {title} | sentences |" + (" share |" if total else ""), "|---|---|" + ("---|" if total else "")]
     for k, v in items:
         lines.append(f"| {k} | {v} |" + (f" {v / total:.1%} |" if total else ""))
-    return lines + [""]
+    return [*lines, ""]
 
 
 def stats_markdown() -> str:

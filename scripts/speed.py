@@ -36,8 +36,8 @@ def main() -> None:
     from classifier.persist import default_model_path
 
     path = Path(args.model) if args.model else default_model_path()
-    code = ("import time; t=time.perf_counter(); from classifier import load_model; m=load_model(%r); "
-            "print(time.perf_counter()-t)") % str(path)
+    code = ("import time; t=time.perf_counter(); from classifier import load_model; "
+            f"m=load_model({str(path)!r}); print(time.perf_counter()-t)")
     loads = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout)
              for _ in range(args.runs)]
 

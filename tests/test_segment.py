@@ -17,7 +17,7 @@ ARTICLE = (
 
 def test_paragraph_offsets_slice_back():
     paras = paragraphs(ARTICLE)
-    assert [p.text for p in paras][0] == "WASHINGTON (Reuters) -"
+    assert next(p.text for p in paras) == "WASHINGTON (Reuters) -"
     assert len(paras) == 5
     for p in paras:
         assert ARTICLE[p.start:p.end] == p.text

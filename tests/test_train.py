@@ -31,7 +31,8 @@ def test_same_data_same_model(tmp_path, small_corpus, small_model_path):
     a = load_model(small_model_path).score_sentences(SAMPLE)
     b = load_model(again).score_sentences(SAMPLE)
     pd.testing.assert_frame_equal(a, b)
-    assert json.loads(manifest_path(again).read_text())["thresholds"] == json.loads(manifest_path(small_model_path).read_text())["thresholds"]
+    thresholds = [json.loads(manifest_path(p).read_text())["thresholds"] for p in (again, small_model_path)]
+    assert thresholds[0] == thresholds[1]
 
 
 def test_train_cli_reports_cv_per_head(tmp_path, small_corpus, capsys):
@@ -105,3 +106,19 @@ def test_fast_scoring_matches_the_sklearn_pipelines(model, corpus_rows):
     for head, pipe in model.heads.items():
         slow = pipe.predict_proba(texts)[:, 1]
         assert abs(fast[head].to_numpy() - slow).max() < 1e-9
+
+
+def test_lexicon_matches_phrases_inflections_and_sentence_ends():
+    from classifier.lexicon import Lexicon, tokenize
+
+    lex = Lexicon([("witch hunt", "loaded_metaphor"), ("witch", "pejorative_label"), ("slam", "loaded_verb"),
+                   ("cherry-pick", "loaded_verb"), ("rammed through", "loaded_verb")])
+    toks = tokenize("They slammed the witch hunts, cherry-picked data and rammed through a witch")
+    found = [(toks[i:j], cat, term) for i, j, cat, term in lex.find(toks)]
+    assert found == [
+        (["slammed"], "loaded_verb", "slam"),
+        (["witch", "hunts"], "loaded_metaphor", "witch hunt"),  # the longest match wins
+        (["cherry-picked"], "loaded_verb", "cherry-pick"),
+        (["rammed", "through"], "loaded_verb", "rammed through"),
+        (["witch"], "pejorative_label", "witch"),  # a phrase's first word at the very end still matches alone
+    ]
