@@ -26,8 +26,8 @@ class LinearHead:
     """One head as numbers: n-gram vocabulary, idf and weights, cue weights, intercept."""
 
     vocabulary: dict[str, int]
-    idf: list[float]
-    word_coef: list[float]
+    idf: Sequence[float]  # array("d"): compact, and not traversed by the garbage collector
+    word_coef: Sequence[float]
     cue_coef: list[float]  # per cue category count, scope-major
     term_coef: dict[str, float]  # "scope=term" -> weight of that lexicon term's presence
     intercept: float
@@ -57,8 +57,8 @@ def compile_head(pipeline: Any) -> LinearHead:
     base = v + len(lex.scopes) * len(lex.categories_)
     return LinearHead(
         vocabulary={k: int(i) for k, i in words.vocabulary_.items()},
-        idf=[float(x) for x in words.idf_],
-        word_coef=coef[:v],
+        idf=array("d", words.idf_),
+        word_coef=array("d", coef[:v]),
         cue_coef=coef[v:base],
         term_coef=dict(zip(lex.terms_, coef[base:], strict=True)),
         intercept=float(clf.intercept_[0]),

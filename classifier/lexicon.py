@@ -126,6 +126,9 @@ class Lexicon:
             lengths.setdefault(v[0], set()).add(len(v))
         self._phrases = {" ".join(v): n for v, n in sorted(phrases.items())}
         self._lengths = {t: tuple(sorted(ks, reverse=True)) for t, ks in sorted(lengths.items())}
+        # the first two words of every longer phrase: most tokens that start a phrase ("the", "in")
+        # are not followed by a word that continues one, and this rules them out with one lookup
+        self._starts = frozenset(" ".join(v[:2]) for v in phrases if len(v) > 1)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -140,8 +143,9 @@ class Lexicon:
         for i in [i for i, t in enumerate(tokens) if t in lengths]:
             if i < resume:
                 continue
+            longer = i + 1 < end and f"{tokens[i]} {tokens[i + 1]}" in self._starts
             for k in lengths[tokens[i]]:
-                if i + k > end:
+                if k > 1 and (not longer or i + k > end):
                     continue
                 n = phrases.get(tokens[i] if k == 1 else " ".join(tokens[i:i + k]))
                 if n is not None:

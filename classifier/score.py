@@ -130,11 +130,13 @@ class FramingModel:
 
     # -- sentence level --------------------------------------------------------------------
 
-    def _score(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[list[dict[str, Any]]]]:
-        """Both heads' probabilities and loaded-term explanations for each text."""
+    def _score(self, texts: Sequence[str], explain: bool = True) -> tuple[np.ndarray, np.ndarray, list[list[dict[str, Any]]]]:
+        """Both heads' probabilities and (with ``explain``) loaded-term explanations for each text."""
         scored = self._scorer.score(texts)
         loaded = np.array([_sigmoid(s[0]) for s in scored])
         framing = np.array([_sigmoid(s[1]) for s in scored])
+        if not explain:
+            return loaded, framing, [[] for _ in texts]
         terms = [self._explain(t, s[2]) if p >= 0.5 else [] for t, s, p in zip(texts, scored, loaded)]
         return loaded, framing, terms
 
@@ -158,15 +160,16 @@ class FramingModel:
         out.sort(key=lambda t: -t["weight"])
         return out[:_MAX_TERMS]
 
-    def score_sentences(self, sentences: Iterable[str]) -> pd.DataFrame:
+    def score_sentences(self, sentences: Iterable[str], explain: bool = True) -> pd.DataFrame:
         """Score each string as one sentence.
 
         Returns a DataFrame with columns ``text``, ``loaded_language``, ``editorial_framing``
         (probabilities; 0.5 is the decision point) and ``loaded_terms`` (list of
-        ``{"term", "start", "end", "weight"}`` with offsets into that sentence; empty below 0.5).
+        ``{"term", "start", "end", "weight"}`` with offsets into that sentence; empty below 0.5, and
+        always empty with ``explain=False``, which scores about a quarter faster).
         """
         texts = ["" if t is None else str(t) for t in sentences]
-        loaded, framing, terms = self._score(texts)
+        loaded, framing, terms = self._score(texts, explain)
         return pd.DataFrame(
             {"text": texts, "loaded_language": loaded, "editorial_framing": framing, "loaded_terms": terms},
             columns=SENTENCE_COLUMNS,
