@@ -82,6 +82,19 @@ def add_score_parser(sub: Any) -> argparse.ArgumentParser:
     return p
 
 
+def _freeze_long_lived() -> None:
+    """Exempt what is alive now (modules, the model) from garbage collection for the rest of the run.
+
+    Scoring allocates many short-lived containers, and every full collection would otherwise walk
+    all the long-lived objects too: this alone makes a large run about a third faster. The command
+    owns its process, so this is safe here (the library never does it to a host application).
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
 # -- worker side (also used in-process with --jobs 1) --------------------------------------------
 
 _worker: dict[str, Any] = {}
@@ -95,6 +108,7 @@ def _init_worker(model_path: str | None, spec: BlockSpec) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
     _worker["model"] = load_model(model_path)
     _worker["spec"] = spec
+    _freeze_long_lived()
 
 
 def _score_batch(docs: list[str], texts: list[str]) -> Block:
@@ -141,6 +155,7 @@ def _run(args: argparse.Namespace) -> int:
     if fmt == "parquet" and not args.output and sys.stdout.isatty():
         raise InputError("parquet output is binary: give --output FILE or redirect stdout")
     model = load_model(args.model)  # refuses a missing or tampered model before any work
+    _freeze_long_lived()
     options = ReadOptions(text_column=args.text_column, id_column=args.id_column, encoding=args.encoding,
                           input_format=args.input_format, globs=tuple(args.glob))
     sources = discover(args.inputs, options)

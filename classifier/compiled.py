@@ -177,9 +177,10 @@ class Scorer:
                         dot_f += tf * w[r + 3]
                 lo_words = dot_l / math.sqrt(sq_l) if sq_l else 0.0
                 fr_words = dot_f / math.sqrt(sq_f) if sq_f else 0.0
+            lo_cues, fr_cues = (self._cue_score(loaded, hits), self._cue_score(framing, hits)) if hits else (0.0, 0.0)
             out.append((
-                loaded.intercept + lo_words + self._cue_score(loaded, hits),
-                framing.intercept + fr_words + self._cue_score(framing, hits),
+                loaded.intercept + lo_words + lo_cues,
+                framing.intercept + fr_words + fr_cues,
                 Trace(toks, bigrams, grams, math.sqrt(sq_l), hits),
             ))
         return out

@@ -278,10 +278,11 @@ class FramingModel:
         p_framing: list[float] = [np.nan] * n_par
         p_terms: list[list[dict[str, Any]]] = [[] for _ in range(n_par)]
         p_nsent = [b - a for a, b in zip(p_first, p_last)]
+        loaded_l, framing_l = loaded.tolist(), framing.tolist()
         for i, (a, b) in enumerate(zip(p_first, p_last)):
             if b > a:  # a content paragraph: scores are its sentences' maximum
-                p_loaded[i] = float(loaded[a:b].max())
-                p_framing[i] = float(framing[a:b].max())
+                p_loaded[i] = max(loaded_l[a:b])
+                p_framing[i] = max(framing_l[a:b])
                 merged = [t for ts in shifted[a:b] for t in ts]
                 p_terms[i] = sorted(merged, key=lambda t: -t["weight"])[:_MAX_TERMS]
         if level == "article":

@@ -12,7 +12,7 @@ In one run, on a synthetic corpus this script generates (deterministic seed, wor
    (``/usr/bin/time``'s maximum resident set, else ``wait4``'s), plus RSS samples through the run
    to show it stays flat.
 
-Medians of ``--runs`` (default 3) runs are printed for the throughput figures. Everything generated
+Medians of ``--runs`` (default 5) runs are printed for the throughput figures. Everything generated
 goes to a temporary directory that is removed at the end (``--keep`` to keep it).
 
     python scripts/bench_score.py                 # the full benchmark (about 10 minutes)
@@ -32,6 +32,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 # -- word lists for the generated corpus (written for this benchmark) ------------------------------
@@ -188,8 +189,8 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
-def library_baseline(corpus: Path, runs: int) -> tuple[int, int, list[float]]:
-    """Paragraph count, sentence count and timings of ``score_sentences`` on the corpus's sentences."""
+def library_baseline(corpus: Path) -> tuple[int, int, Callable[[], tuple[float, float]]]:
+    """Paragraph count, sentence count, and a function timing one run of ``score_sentences`` on the corpus's sentences."""
     from classifier import load_model
 
     model = load_model()
@@ -200,21 +201,21 @@ def library_baseline(corpus: Path, runs: int) -> tuple[int, int, list[float]]:
         chunk = texts[i:i + 1000]
         paragraphs += len(model.score_documents(chunk, level="paragraph"))
         sentences += model.score_documents(chunk, level="sentence")["text"].tolist()
-    times, cpu = [], []
-    for _ in range(runs):
+
+    def one_run() -> tuple[float, float]:
         start, start_cpu = time.perf_counter(), time.process_time()
         for i in range(0, len(sentences), 5000):
             model.score_sentences(sentences[i:i + 5000])
-        times.append(time.perf_counter() - start)
-        cpu.append(time.process_time() - start_cpu)
-    return paragraphs, len(sentences), times, cpu
+        return time.perf_counter() - start, time.process_time() - start_cpu
+
+    return paragraphs, len(sentences), one_run
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--articles", type=int, default=10000, help="articles in the throughput corpus (default 10000)")
     ap.add_argument("--big-mb", type=int, default=200, help="size of the memory-test JSONL in MB (0 to skip; default 200)")
-    ap.add_argument("--runs", type=int, default=3, help="runs per throughput figure; medians are reported (default 3)")
+    ap.add_argument("--runs", type=int, default=5, help="runs per throughput figure; medians are reported (default 5)")
     ap.add_argument("--rss-jobs", type=int, default=1, help="--jobs for the memory run (default 1)")
     ap.add_argument("--seed", type=int, default=20261127)
     ap.add_argument("--keep", action="store_true", help="keep the generated files and print where")
@@ -226,19 +227,22 @@ def main(argv: list[str] | None = None) -> int:
         write_corpus(corpus, args.articles, args.seed)
         print(f"corpus: {args.articles} articles, {corpus.stat().st_size / 1e6:.1f} MB ({corpus})" if args.keep else
               f"corpus: {args.articles} articles, {corpus.stat().st_size / 1e6:.1f} MB")
-        paragraphs, n_sent, lib_times, lib_cpu = library_baseline(corpus, args.runs)
+        paragraphs, n_sent, library_run = library_baseline(corpus)
         print(f"        {paragraphs} paragraphs, {n_sent} sentences; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
-        rows = [("library score_sentences (in-process, loaded model)", lib_times, lib_cpu)]
-        cli: dict[int, tuple[list[float], list[float]]] = {}
-        for jobs in (1, 2):
-            walls, cpus = [], []
-            for _ in range(args.runs):
+        lib_times: list[float] = []
+        lib_cpu: list[float] = []
+        cli: dict[int, tuple[list[float], list[float]]] = {1: ([], []), 2: ([], [])}
+        for _ in range(args.runs):  # interleaved, so a slow spell of the machine hits every figure alike
+            wall, cpu = library_run()
+            lib_times.append(wall)
+            lib_cpu.append(cpu)
+            for jobs in (1, 2):
                 wall, cpu, _, _ = _cli(["score", str(corpus), "--id-column", "id", "--format", "jsonl", "--quiet",
                                         "--jobs", str(jobs), "-o", str(tmp / "out.jsonl")])
-                walls.append(wall)
-                cpus.append(cpu)
-            cli[jobs] = (walls, cpus)
-            rows.append((f"framing score --jobs {jobs} (process start + model load included)", walls, cpus))
+                cli[jobs][0].append(wall)
+                cli[jobs][1].append(cpu)
+        rows = [("library score_sentences (in-process, loaded model)", lib_times, lib_cpu)]
+        rows += [(f"framing score --jobs {jobs} (process start + model load included)", *cli[jobs]) for jobs in (1, 2)]
         print(f"\nthroughput, median of {args.runs} run(s) (wall seconds of each run in brackets):")
         for label, walls, cpus in rows:
             t = statistics.median(walls)
@@ -247,8 +251,11 @@ def main(argv: list[str] | None = None) -> int:
         lib, lib_c = statistics.median(lib_times), statistics.median(lib_cpu)
         j1, j1_c = statistics.median(cli[1][0]), statistics.median(cli[1][1])
         j2 = statistics.median(cli[2][0])
+        per_run = statistics.median(c / ln for c, ln in zip(cli[1][1], lib_cpu))
         print(f"  CLI overhead over the library, jobs 1: {j1 / lib:.2f}x wall time ({(j1 / lib - 1) * 100:+.0f}%), "
-              f"{j1_c / lib_c:.2f}x CPU time ({(j1_c / lib_c - 1) * 100:+.0f}%)")
+              f"{j1_c / lib_c:.2f}x CPU time ({(j1_c / lib_c - 1) * 100:+.0f}%); median of the runs' own CPU ratios "
+              f"{per_run:.2f}x (each run times the library and the CLI back to back, so a slow spell of a shared "
+              "machine hits both)")
         print(f"  jobs 2 speed-up over jobs 1: {j1 / j2:.2f}x wall time on {os.cpu_count()} cores")
 
         if args.big_mb > 0:

@@ -22,3 +22,20 @@ def test_quickstart_scores_a_file_that_exists():
     command = _command("<!-- quickstart:run -->")
     target = command.split("framing score", 1)[1].split()[0]
     assert (ROOT / target).is_file()
+
+
+def _load_script(name: str):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_readme_examples_show_what_the_shipped_model_prints():
+    examples = _load_script("readme_examples")
+    for name, block in (("quickstart", examples.quickstart()), ("examples", examples.examples())):
+        start, end = examples.MARKERS[name]
+        shown = README.split(start, 1)[1].split(end, 1)[0].strip()
+        assert shown == block.strip(), f"README {name} output is stale: run python scripts/readme_examples.py --write"
