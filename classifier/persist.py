@@ -78,10 +78,10 @@ def save_model(model: FramingModel, path: str | Path, manifest_extra: dict[str, 
     # joblib's unpickler is pure Python and slow on large dicts of strings; the scoring state is
     # therefore stored as one compressed pickle blob inside the joblib file (loaded in C), and the
     # scikit-learn pipelines as another, unpickled only when someone asks for them.
-    scoring = {"compiled": model.compiled, "lexicon": model.lexicon, "scorer": model._scorer, "stop_words": sorted(model.stop_words)}
+    scoring = {"scorer": model.scorer, "stop_words": sorted(model.stop_words)}
     pipelines = model.pipelines_bytes()
     payload = {
-        "format": 3,
+        "format": 4,
         "meta": model.meta,
         "scoring": zlib.compress(pickle.dumps(scoring, protocol=pickle.HIGHEST_PROTOCOL), 6),
         "pipelines": pipelines,
@@ -160,9 +160,9 @@ def load_model(path: str | Path | None = None) -> FramingModel:
                 payload = joblib.load(p)
             except Exception as exc:
                 raise ModelError(f"{p}: cannot be loaded ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})") from None
-        if not isinstance(payload, dict) or payload.get("format") != 3:
+        if not isinstance(payload, dict) or payload.get("format") != 4:
             raise ModelError(f"{p}: not a framing model file of this version (retrain with `{RETRAIN_HINT}`)")
         s = pickle.loads(zlib.decompress(payload["scoring"]))
-        model = FramingModel(s["compiled"], s["lexicon"], payload["meta"], payload["pipelines"], frozenset(s["stop_words"]), s["scorer"])
+        model = FramingModel(s["scorer"], payload["meta"], payload["pipelines"], frozenset(s["stop_words"]))
         _cache[key] = model
         return model

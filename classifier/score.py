@@ -47,7 +47,6 @@ MAX_PIECE_CHARS = 1000  # a "sentence" longer than this (no punctuation) is scor
 _TERM_MIN_WEIGHT = 0.25  # a word must add this much to the loaded log-odds to be reported ...
 _TERM_RELATIVE = 0.2  # ... and at least this share of the strongest word's contribution
 _MAX_TERMS = 6
-HEADS = ("loaded_language", "editorial_framing")
 
 
 def _sigmoid(z: float) -> float:
@@ -82,22 +81,25 @@ class FramingModel:
 
     def __init__(
         self,
-        compiled: dict[str, LinearHead],
-        lexicon: Lexicon,
+        scorer: Scorer,
         meta: dict[str, Any] | None = None,
         pipelines: bytes | dict[str, Any] | None = None,  # dict, or pipelines_bytes() of one
         stop_words: frozenset[str] = frozenset(),
-        scorer: Scorer | None = None,
     ):
-        missing = [h for h in HEADS if h not in compiled]
-        if missing:
-            raise ValueError(f"model lacks head(s): {', '.join(missing)}")
-        self.compiled = compiled
-        self.lexicon = lexicon
+        self.scorer = scorer
         self.meta = dict(meta or {})
         self.stop_words = frozenset(stop_words)
         self._pipelines = pipelines
-        self._scorer = scorer if scorer is not None else Scorer(compiled["loaded_language"], compiled["editorial_framing"], lexicon)
+
+    @property
+    def compiled(self) -> dict[str, LinearHead]:
+        """Each head's exported linear form."""
+        return {"loaded_language": self.scorer.loaded, "editorial_framing": self.scorer.framing}
+
+    @property
+    def lexicon(self) -> Lexicon:
+        """The cue lexicon matcher both heads use."""
+        return self.scorer.lexicon
 
     @classmethod
     def from_pipelines(cls, heads: dict[str, Any], meta: dict[str, Any] | None = None) -> FramingModel:
@@ -107,8 +109,8 @@ class FramingModel:
         from .compiled import compile_head
 
         lexicon = dict(heads["loaded_language"].named_steps["features"].transformer_list)["lexicon"].matcher_
-        compiled = {h: compile_head(p) for h, p in heads.items()}
-        return cls(compiled, lexicon, meta, dict(heads), frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "s", "t"})
+        scorer = Scorer(compile_head(heads["loaded_language"]), compile_head(heads["editorial_framing"]), lexicon)
+        return cls(scorer, meta, dict(heads), frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "s", "t"})
 
     @property
     def heads(self) -> dict[str, Any]:
@@ -132,7 +134,7 @@ class FramingModel:
 
     def _score(self, texts: Sequence[str], explain: bool = True) -> tuple[np.ndarray, np.ndarray, list[list[dict[str, Any]]]]:
         """Both heads' probabilities and (with ``explain``) loaded-term explanations for each text."""
-        scored = self._scorer.score(texts)
+        scored = self.scorer.score(texts)
         loaded = np.array([_sigmoid(s[0]) for s in scored])
         framing = np.array([_sigmoid(s[1]) for s in scored])
         if not explain:
@@ -142,7 +144,7 @@ class FramingModel:
 
     def _explain(self, text: str, trace: Trace) -> list[dict[str, Any]]:
         """The words of ``text`` that raised its loaded score most, merged into phrases."""
-        spans, weight, covered = self._scorer.contributions(text, trace)
+        spans, weight, covered = self.scorer.contributions(text, trace)
         stop = self.stop_words
         floor = max(_TERM_MIN_WEIGHT, _TERM_RELATIVE * max(weight, default=0.0))
         phrases: list[list[int]] = []
