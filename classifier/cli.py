@@ -29,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--label-columns", help="loaded_language=COL,editorial_framing=COL")
     t.add_argument("--with-default-data", action="store_true", help="train on the project corpus too")
     t.add_argument("--folds", type=int, default=5, help="group cross-validation folds for the report (0 = skip)")
+    t.add_argument("--C", type=float, metavar="VALUE", dest="C",
+                   help="fix the inverse regularisation strength of both heads (default: chosen by group CV from 2, 4, 8)")
     t.add_argument("--tune-threshold", action="store_true",
                    help="fold the group-CV-optimal threshold into the model (for data drawn like what you will score)")
     t.add_argument("--quiet", "-q", action="store_true")
@@ -54,7 +56,7 @@ def _train(args: argparse.Namespace) -> int:
     report = train(
         args.data, args.out, preset=args.preset, text_column=args.text_column,
         label_columns=parse_label_columns(args.label_columns), with_default_data=args.with_default_data,
-        tune_threshold=args.tune_threshold, folds=args.folds,
+        tune_threshold=args.tune_threshold, folds=args.folds, C=args.C,
     )
     if not args.quiet:
         print("\n".join(report.lines()))

@@ -94,6 +94,9 @@ def save_model(model: FramingModel, path: str | Path, manifest_extra: dict[str, 
         "package_version": __version__,
         "scikit_learn_version": sklearn_version(),
         "joblib_version": joblib.__version__,
+        "numpy_version": _version("numpy"),
+        "scipy_version": _version("scipy"),
+        "pandas_version": _version("pandas"),
         "python_version": platform.python_version(),
         **model.meta,
         **(manifest_extra or {}),
@@ -114,12 +117,17 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
         raise ModelError(f"{mpath}: manifest unreadable ({exc})") from None
 
 
-def sklearn_version() -> str:
-    """The installed scikit-learn version (read from package metadata, without importing it)."""
+def _version(package: str) -> str:
+    """An installed package's version, from its metadata (without importing it), or "not installed"."""
     try:
-        return metadata.version("scikit-learn")
+        return metadata.version(package)
     except metadata.PackageNotFoundError:
         return "not installed"
+
+
+def sklearn_version() -> str:
+    """The installed scikit-learn version (read from package metadata, without importing it)."""
+    return _version("scikit-learn")
 
 
 def _minor(version: str) -> tuple[str, ...]:

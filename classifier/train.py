@@ -59,11 +59,13 @@ def train(
     lexicon: str | Path | None = None,
     folds: int = 5,
     tune_threshold: bool = False,
+    C: float | None = None,
 ) -> TrainReport:
     """Train both heads and save the model (default: the project corpus -> the shipped model path).
 
     External files (``preset`` or ``label_columns``, or columns named after the heads) can be used
-    instead of, or with ``with_default_data`` together with, the project corpus.
+    instead of, or with ``with_default_data`` together with, the project corpus. ``C`` fixes the
+    regularisation of both heads instead of choosing it by group cross-validation.
     """
     from .persist import default_model_path
 
@@ -86,7 +88,7 @@ def train(
     table = pd.concat(frames, ignore_index=True)
     lex_path = Path(lexicon) if lexicon else default_lexicon_path()
     lex = read_lexicon(lex_path)
-    result = fit_heads(table, lex, folds=folds, tune_threshold=tune_threshold)
+    result = fit_heads(table, lex, folds=folds, tune_threshold=tune_threshold, C=C)
     meta = {
         "version": __version__,
         "training_data": {

@@ -146,7 +146,7 @@ def test_model_card_is_regenerated_by_training(tmp_path, small_corpus, babe_like
 
     monkeypatch.setenv("FRAMING_BENCHMARK", str(babe_like))
     out = tmp_path / "m.joblib"
-    report = train([small_corpus], out, folds=3)
+    report = train([small_corpus], out, folds=2, C=8.0)
     card = card_path(out).read_text(encoding="utf-8")
     m = report.manifest
     for section in ("## Intended use", "## Out of scope", "## Training data", "## Accuracy on real news",
@@ -156,7 +156,7 @@ def test_model_card_is_regenerated_by_training(tmp_path, small_corpus, babe_like
     assert m["sha256"][:16] in card
     assert "| loaded_language | left |" in card
     monkeypatch.setenv("FRAMING_BENCHMARK", str(tmp_path / "absent.csv"))
-    train([small_corpus], out, folds=0)
+    train([small_corpus], out, folds=0, C=8.0)
     assert "Not measured here" in card_path(out).read_text(encoding="utf-8")
 
 

@@ -27,7 +27,7 @@ SAMPLE = [
 
 def test_same_data_same_model(tmp_path, small_corpus, small_model_path):
     again = tmp_path / "again.joblib"
-    train([small_corpus], again, folds=3)
+    train([small_corpus], again, folds=2, C=8.0)
     a = load_model(small_model_path).score_sentences(SAMPLE)
     b = load_model(again).score_sentences(SAMPLE)
     pd.testing.assert_frame_equal(a, b)
@@ -37,7 +37,7 @@ def test_same_data_same_model(tmp_path, small_corpus, small_model_path):
 
 def test_train_cli_reports_cv_per_head(tmp_path, small_corpus, capsys):
     out = tmp_path / "m.joblib"
-    assert main(["train", "--data", str(small_corpus), "--out", str(out)]) == 0
+    assert main(["train", "--data", str(small_corpus), "--out", str(out), "--folds", "2", "--C", "8"]) == 0
     text = capsys.readouterr().out
     assert "loaded_language" in text and "editorial_framing" in text and "CV macro-F1" in text
     assert out.exists() and manifest_path(out).exists()
@@ -59,11 +59,18 @@ def test_retraining_with_defaults_reproduces_the_shipped_model(tmp_path, corpus_
     sample = [r["text"] for r in rng.sample(corpus_rows, 200)] + SAMPLE
     shipped = load_model(default_model_path()).score_sentences(sample)
     fresh = load_model(out).score_sentences(sample)
-    pd.testing.assert_frame_equal(shipped, fresh)
+    # Another machine's numpy/scipy/BLAS may move probabilities in the 5th decimal: decisions must agree
+    # exactly, probabilities within 1e-4 (the manifest records the library versions of each side).
+    for head in ("loaded_language", "editorial_framing"):
+        assert ((shipped[head] >= 0.5) == (fresh[head] >= 0.5)).all(), head
+        assert (shipped[head] - fresh[head]).abs().max() <= 1e-4, head
     shipped_manifest = json.loads(manifest_path(default_model_path()).read_text())
     fresh_manifest = json.loads(manifest_path(out).read_text())
-    for key in ("training_data", "thresholds", "cv", "counts"):
+    for key in ("training_data", "thresholds", "counts"):
         assert fresh_manifest[key] == shipped_manifest[key]
+    for head, cv in shipped_manifest["cv"].items():
+        assert fresh_manifest["cv"][head]["C"] == cv["C"]
+        assert fresh_manifest["cv"][head]["macro_f1"] == pytest.approx(cv["macro_f1"], abs=2e-3)
 
 
 def test_custom_transformer_follows_sklearn_conventions(tmp_path):
