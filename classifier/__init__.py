@@ -4,13 +4,15 @@
     model = load_model()
     model.score_text(article)          # one row per paragraph
     model.score_sentences(["..."])     # one row per sentence
+
+Names are imported on first use, so ``import classifier`` is cheap.
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
 
-from .errors import FramingError, InputError, ModelError
-from .persist import default_model_path, load_model, save_model
-from .score import FramingModel
+from typing import Any
+
+__version__ = "0.2.0"
 
 __all__ = [
     "FramingError",
@@ -22,3 +24,24 @@ __all__ = [
     "load_model",
     "save_model",
 ]
+
+_HOMES = {
+    "FramingError": "errors", "InputError": "errors", "ModelError": "errors",
+    "FramingModel": "score",
+    "default_model_path": "persist", "load_model": "persist", "save_model": "persist",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'classifier' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

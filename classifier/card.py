@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from .data import HEADS, load_labelled
+from .corpus import load_labelled
+from .schema import HEADS
 from .score import FramingModel
 
-__all__ = ["benchmark_path", "card_path", "render_card", "write_card", "FAILURE_PROBES"]
+__all__ = ["FAILURE_PROBES", "benchmark_path", "card_path", "mirror_symmetry", "render_card", "write_card"]
 
 _ROOT = Path(__file__).resolve().parent.parent
+MIRROR_PROBES = _ROOT / "tests" / "probes" / "mirror_pairs.jsonl"
 
 # Hard cases written for this card: (what it tests, sentence, expected loaded, expected framing).
 # The card prints the model's scores beside the expected labels, so the table stays honest after retraining.
@@ -35,11 +36,26 @@ FAILURE_PROBES: list[tuple[str, str, int, int]] = [
 ]
 
 
-def benchmark_path() -> Path | None:
-    """The shared BABE half used for the card's real-news figures, when this machine has it."""
-    env = os.environ.get("FRAMING_BENCHMARK")
-    candidates = [Path(env)] if env else [_ROOT.parent / "shared" / "benchmarks" / "babe_dev.csv"]
-    return next((p for p in candidates if p.exists()), None)
+def benchmark_path(given: str | Path | None = None) -> Path | None:
+    """The labelled real-news file for the card's accuracy section: ``given``, else ``$FRAMING_BENCHMARK``, if it exists."""
+    chosen = given or os.environ.get("FRAMING_BENCHMARK")
+    return Path(chosen) if chosen and Path(chosen).exists() else None
+
+
+def mirror_symmetry(model: FramingModel, path: Path = MIRROR_PROBES) -> dict[str, dict[str, float]] | None:
+    """Per head, over mirrored sentence pairs (sides swapped): mean |score difference| and share on opposite sides of 0.5."""
+    if not path.exists():
+        return None
+    pairs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    a = model.score_sentences([p["a"] for p in pairs], explain=False)
+    b = model.score_sentences([p["b"] for p in pairs], explain=False)
+    out = {}
+    for head in HEADS:
+        if head in model.scorer.heads:
+            diff = (a[head] - b[head]).abs()
+            flips = ((a[head] >= 0.5) != (b[head] >= 0.5)).mean()
+            out[head] = {"pairs": len(pairs), "mean_abs_difference": float(diff.mean()), "opposite_sides": float(flips)}
+    return out
 
 
 def card_path(model_path: str | Path) -> Path:
@@ -50,13 +66,14 @@ def card_path(model_path: str | Path) -> Path:
     return p.parent / "MODEL_CARD.md" if p.name == DEFAULT_MODEL_NAME else p.with_suffix(".card.md")
 
 
-def _benchmark_section(model: FramingModel) -> tuple[list[str], dict[str, Any] | None]:
+def _benchmark_section(model: FramingModel, given: str | Path | None) -> tuple[list[str], dict[str, Any] | None]:
     from .evaluate import evaluate
 
-    path = benchmark_path()
+    path = benchmark_path(given)
     if path is None:
-        return ["Not measured here: the shared BABE benchmark file was not found on this machine "
-                "(set FRAMING_BENCHMARK to its path)."], None
+        return ["Skipped in this run: no labelled real-news file was given. Fill this section with "
+                "`framing train --benchmark PATH` (a CSV in BABE's layout: text, label_bias, label_opinion, type), "
+                "or measure any model on your own labels with `framing evaluate`."], None
     data = load_labelled(path, preset="babe", keep=["type"])
     report = evaluate(model, data, by="type")
     lines = [
@@ -87,7 +104,7 @@ def _c_summary(manifest: dict[str, Any]) -> str:
     return ", ".join(chosen) if chosen else "no cross-validation in this run: C=8"
 
 
-def render_card(model: FramingModel, manifest: dict[str, Any], corpus: pd.DataFrame | None = None) -> str:
+def render_card(model: FramingModel, manifest: dict[str, Any], corpus: Any = None, benchmark: str | Path | None = None) -> str:
     """The model card as Markdown."""
     td = manifest["training_data"]
     lines = [
@@ -149,7 +166,7 @@ def render_card(model: FramingModel, manifest: dict[str, Any], corpus: pd.DataFr
         if c:
             score = f"{cv['macro_f1']:.3f}" if cv else "n/a"
             lines.append(f"| {head} | {c['positive']} | {c['negative']} | {score} |")
-    bench_lines, _ = _benchmark_section(model)
+    bench_lines, _ = _benchmark_section(model, benchmark)
     lines += ["", "## Accuracy on real news", "", *bench_lines]
     lines += ["", "## Known failure modes", "",
               "Hard cases written for this card, with the labels a careful editor would give and this model's scores "
@@ -160,6 +177,18 @@ def render_card(model: FramingModel, manifest: dict[str, Any], corpus: pd.DataFr
         cells = [f"{want} / {score:.3f}" + ("" if (score >= 0.5) == bool(want) else " ✗")
                  for score, want in ((row.loaded_language, want_l), (row.editorial_framing, want_f))]
         lines.append(f"| {what} | {sentence} | {cells[0]} | {cells[1]} |")
+    lines += ["", "## Mirror symmetry", ""]
+    sym = mirror_symmetry(model)
+    if sym:
+        n = next(iter(sym.values()))["pairs"]
+        lines += [f"{n} sentence pairs written for the tests (`tests/probes/mirror_pairs.jsonl`), each the same sentence with "
+                  "the side swapped (Democrat/Republican, left/right, liberal/conservative, named figures and outlets of both "
+                  "sides), loaded, neutral and framed. A fair model scores both members alike:", "",
+                  "| head | mean absolute score difference | pairs on opposite sides of 0.5 |", "|---|---|---|"]
+        lines += [f"| {h} | {m['mean_abs_difference']:.4f} | {m['opposite_sides']:.1%} |" for h, m in sym.items()]
+    else:
+        lines.append("Not measured in this run (the probe set `tests/probes/mirror_pairs.jsonl` is part of the source "
+                     "checkout, not of an installed copy).")
     lines += [
         "",
         "Also: a bag of words does not read negation or irony reliably; topic words that co-occur with loaded copy in "
@@ -188,8 +217,9 @@ def render_card(model: FramingModel, manifest: dict[str, Any], corpus: pd.DataFr
     return "\n".join(lines)
 
 
-def write_card(model: FramingModel, model_path: str | Path, manifest: dict[str, Any], corpus: pd.DataFrame | None = None) -> Path:
+def write_card(model: FramingModel, model_path: str | Path, manifest: dict[str, Any], corpus: Any = None,
+               benchmark: str | Path | None = None) -> Path:
     """Render the card for a freshly trained model and write it to :func:`card_path`."""
     path = card_path(model_path)
-    path.write_text(render_card(model, manifest, corpus), encoding="utf-8")
+    path.write_text(render_card(model, manifest, corpus, benchmark), encoding="utf-8")
     return path

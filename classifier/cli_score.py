@@ -1,6 +1,6 @@
 """``framing score``: read articles from files, tables or stdin and write scored rows.
 
-Wiring only: :mod:`classifier.inputs` finds and reads the inputs, ``FramingModel.score_documents``
+Wiring only: :mod:`classifier.inputs` finds and reads the inputs, ``FramingModel.score_columns``
 scores a batch of documents, :mod:`classifier.output` encodes and writes the rows. Batches go
 through worker processes with ``--jobs``; output order is the input order either way.
 """
@@ -10,15 +10,19 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 from collections import deque
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-from .errors import FramingError, InputError
-from .inputs import INPUT_FORMATS, Document, Issue, ReadOptions
-from .output import LEVELS, OUTPUT_FORMATS, Block, BlockSpec, encode_block
+from .errors import InputError
+from .inputs import Document, Issue, ReadOptions, Source
+from .output import OUTPUT_FORMATS, Block, BlockSpec, encode_block
+from .schema import FRAMING, LEVELS, LOADED
+from .tables import INPUT_FORMATS
 
-__all__ = ["add_score_parser", "run_score"]
+__all__ = ["add_input_options", "add_model_options", "add_score_parser", "load_configured_model", "run_score"]
 
 _MAX_BATCH_CHARS = 2_000_000  # a batch also ends after this much text, so one huge article does not hold many
 
@@ -46,6 +50,39 @@ def _probability(value: str) -> float:
     return x
 
 
+def _open_probability(value: str) -> float:
+    x = float(value)
+    if not 0.0 < x < 1.0:
+        raise argparse.ArgumentTypeError("must be strictly between 0 and 1")
+    return x
+
+
+def add_input_options(p: argparse.ArgumentParser) -> None:
+    """The input flags ``score`` and ``report`` share."""
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="file, directory or - (stdin)")
+    g = p.add_argument_group("inputs")
+    g.add_argument("--glob", action="append", default=[], metavar="PATTERN",
+                   help="in directories, read only files matching PATTERN (repeatable; default: every known input extension)")
+    g.add_argument("--input-format", choices=INPUT_FORMATS, default="auto",
+                   help="read every input as this format (default: by extension; stdin: JSON lines if its first line is an "
+                        "object, else text)")
+    g.add_argument("--text-column", default="text", metavar="COL", help="text column of table inputs (default: text)")
+    g.add_argument("--id-column", metavar="COL", help="column naming each row in the output doc column (default: FILE:ROW)")
+    g.add_argument("--encoding", metavar="ENC", help="encoding of text inputs (default: UTF-8 with or without BOM)")
+    g.add_argument("--max-chars", type=_positive, metavar="N",
+                   help="skip (and report) any article longer than N characters (default: no limit)")
+
+
+def add_model_options(p: argparse.ArgumentParser) -> None:
+    """The model and editor's-control flags ``score``, ``report`` and ``serve`` share."""
+    g = p.add_argument_group("model")
+    g.add_argument("--model", metavar="PATH", help="model file (default: the shipped model)")
+    g.add_argument("--allow", metavar="FILE", help="allow list: terms never reported, their weight taken out of the score")
+    g.add_argument("--cues", metavar="FILE", help="house cue list (CSV: term,category[,weight]): reported and weighted")
+    g.add_argument("--threshold-loaded", type=_open_probability, metavar="P", help="decision point of loaded_language")
+    g.add_argument("--threshold-framing", type=_open_probability, metavar="P", help="decision point of editorial_framing")
+
+
 def add_score_parser(sub: Any) -> argparse.ArgumentParser:
     """Register the ``score`` subcommand on an argparse subparsers object."""
     p = sub.add_parser(
@@ -53,18 +90,10 @@ def add_score_parser(sub: Any) -> argparse.ArgumentParser:
         help="score articles: one row per paragraph, sentence or article",
         description="Score news articles for loaded language and editorial framing. Inputs are files, "
         "directories (searched recursively) or - for standard input. Exit status: 0 all inputs scored, "
-        "1 some inputs failed (the rest were scored), 2 usage or setup error.",
+        "1 some inputs or rows failed (the rest were scored), 2 usage or setup error, 130 interrupted, 143 terminated.",
     )
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="file, directory or - (stdin)")
-    p.add_argument("--model", metavar="PATH", help="model file (default: the shipped model)")
-    g = p.add_argument_group("inputs")
-    g.add_argument("--glob", action="append", default=[], metavar="PATTERN",
-                   help="in directories, score only files matching PATTERN (repeatable; default: every known input extension)")
-    g.add_argument("--input-format", choices=INPUT_FORMATS, default="auto",
-                   help="read every input as this format (default: by extension; stdin as text)")
-    g.add_argument("--text-column", default="text", metavar="COL", help="text column of CSV/JSONL/parquet inputs (default: text)")
-    g.add_argument("--id-column", metavar="COL", help="column naming each row in the output doc column (default: FILE:ROW)")
-    g.add_argument("--encoding", metavar="ENC", help="encoding of text inputs (default: UTF-8 with or without BOM)")
+    add_input_options(p)
+    add_model_options(p)
     o = p.add_argument_group("output")
     o.add_argument("--level", choices=LEVELS, default="paragraph", help="one row per paragraph (default), sentence or article")
     o.add_argument("--format", choices=OUTPUT_FORMATS,
@@ -73,8 +102,13 @@ def add_score_parser(sub: Any) -> argparse.ArgumentParser:
     o.add_argument("--no-text", action="store_true", help="leave the text column out")
     o.add_argument("--threshold", type=_probability, metavar="T", help="keep only rows where either score is at least T")
     o.add_argument("--only-content", action="store_true", help="drop non-content paragraphs (captions, links, widgets, bylines)")
+    o.add_argument("--alternatives", action="store_true", help="table format: show the plainer alternative beside each loaded term")
     r = p.add_argument_group("run")
     r.add_argument("--jobs", "-j", type=_jobs, default=1, metavar="N", help="worker processes (default 1; -1 = all cores)")
+    r.add_argument("--scheduler", metavar="ADDRESS",
+                   help="score on Dask: a running distributed scheduler (tcp://host:8786) or local:N for N local worker "
+                        "processes; inputs are globs or directories of parquet/CSV/JSONL, -o a parquet dataset directory "
+                        "(pip install 'framing-classifier[dask]')")
     r.add_argument("--batch-size", type=_positive, default=500, metavar="N", help="documents per model call (default 500)")
     r.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no notes (errors are still printed)")
     r.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show Python tracebacks")
@@ -82,7 +116,20 @@ def add_score_parser(sub: Any) -> argparse.ArgumentParser:
     return p
 
 
-def _freeze_long_lived() -> None:
+def load_configured_model(args: argparse.Namespace) -> Any:
+    """The model named by ``--model`` with ``--allow``, ``--cues`` and per-head thresholds applied."""
+    from .explain import read_allow, read_cues
+    from .persist import load_model
+
+    model = load_model(args.model)  # refuses a missing or tampered model before any work
+    allow = read_allow(args.allow) if getattr(args, "allow", None) else ()
+    cues = read_cues(args.cues) if getattr(args, "cues", None) else ()
+    thresholds = {h: v for h, v in ((LOADED, getattr(args, "threshold_loaded", None)),
+                                    (FRAMING, getattr(args, "threshold_framing", None))) if v is not None}
+    return model.configure(allow=allow, cues=cues, thresholds=thresholds) if allow or cues or thresholds else model
+
+
+def freeze_long_lived() -> None:
     """Exempt what is alive now (modules, the model) from garbage collection for the rest of the run.
 
     Scoring allocates many short-lived containers, and every full collection would otherwise walk
@@ -100,101 +147,140 @@ def _freeze_long_lived() -> None:
 _worker: dict[str, Any] = {}
 
 
-def _init_worker(model_path: str | None, spec: BlockSpec) -> None:
+def _watch_parent(parent: int) -> None:
+    """Exit this worker as soon as its parent process is gone, whatever killed it."""
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(0.2)
+    os._exit(1)
+
+
+def _init_worker(args: argparse.Namespace, spec: BlockSpec, parent: int) -> None:
     import signal
 
-    from .persist import load_model
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
-    _worker["model"] = load_model(model_path)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if "model" not in _worker:  # a forked worker already has the parent's
+        _worker["model"] = load_configured_model(args)
     _worker["spec"] = spec
-    _freeze_long_lived()
+    freeze_long_lived()
 
 
 def _score_batch(docs: list[str], texts: list[str]) -> Block:
     spec: BlockSpec = _worker["spec"]
-    frame = _worker["model"].score_documents(texts, level=spec.level)
-    return encode_block(frame, docs, spec)
+    cols = _worker["model"].score_columns(texts, level=spec.level)
+    return encode_block(cols, docs, spec)
 
 
 # -- the run -----------------------------------------------------------------------------------
 
 
+def check_output(output: str | None, sources: list[Source | Issue], inputs: list[str]) -> None:
+    """Refuse an ``--output`` that is one of the inputs or lies inside an input directory (read back next time)."""
+    if not output:
+        return
+    out = Path(os.path.realpath(output))
+    for src in sources:
+        if isinstance(src, Source) and src.path is not None and Path(os.path.realpath(src.path)) == out:
+            raise InputError(f"{output}: is also an input ({src.name}); refusing to overwrite it")
+    for item in inputs:
+        if item != "-" and Path(item).is_dir():
+            root = Path(os.path.realpath(item))
+            if root in out.parents:
+                raise InputError(f"{output}: is inside the input directory {item}, where the next run would read it back; "
+                                 "write it elsewhere")
+
+
 def run_score(args: argparse.Namespace) -> int:
-    """Score every input and write the rows; returns the exit code (0 all scored, 1 some inputs failed)."""
-    try:
-        return _run(args)
-    except (FramingError, KeyboardInterrupt):
-        raise
-    except BrokenPipeError:
-        _silence_stdout()
-        return 141
-    except Exception as exc:
-        if getattr(args, "debug", False):
-            raise
-        print(f"framing: error: unexpected {type(exc).__name__}: {exc} (rerun with --debug for the traceback)", file=sys.stderr)
-        return 1
-
-
-def _silence_stdout() -> None:
-    """After the reader of a pipe went away: point stdout at /dev/null so exit does not complain."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):
-        pass
-
-
-def _run(args: argparse.Namespace) -> int:
-    from .inputs import batches, check_columns, discover, read_documents, validate_encoding
+    """Score every input and write the rows; returns the exit code (0 all scored, 1 some inputs or rows failed)."""
+    from .inputs import batches, check_columns, discover, read_documents
     from .output import Reporter, choose_format, open_writer
-    from .persist import load_model
+    from .tables import validate_encoding
 
+    if getattr(args, "scheduler", None):
+        from .distributed import run_distributed
+
+        return run_distributed(args)
     validate_encoding(args.encoding)
     fmt = choose_format(args.format, args.output, sys.stdout.isatty())
     if fmt == "parquet" and not args.output and sys.stdout.isatty():
         raise InputError("parquet output is binary: give --output FILE or redirect stdout")
-    model = load_model(args.model)  # refuses a missing or tampered model before any work
-    _freeze_long_lived()
+    model = load_configured_model(args)
+    freeze_long_lived()
     options = ReadOptions(text_column=args.text_column, id_column=args.id_column, encoding=args.encoding,
                           input_format=args.input_format, globs=tuple(args.glob))
     sources = discover(args.inputs, options)
+    check_output(args.output, sources, args.inputs)
     check_columns(sources, options)
     spec = BlockSpec(level=args.level, fmt=fmt, with_text=not args.no_text, threshold=args.threshold,
-                     only_content=args.only_content)
+                     only_content=args.only_content, alternatives=args.alternatives)
     _worker.update(model=model, spec=spec)
-    writer = open_writer(fmt, args.level, with_text=spec.with_text, path=args.output)
-    pool = None
-    reporter = None
+    writer = open_writer(spec, args.output)
+    pool = reporter = None
     try:
         if args.jobs > 1:
-            from concurrent.futures import ProcessPoolExecutor
-
-            pool = ProcessPoolExecutor(max_workers=args.jobs, initializer=_init_worker, initargs=(args.model, spec))
-            pool.submit(int).result()  # start the workers now, before the progress bar's thread exists
+            pool = _start_pool(args, spec)
         reporter = Reporter(progress=sys.stderr.isatty(), quiet=args.quiet)
-        work = batches(read_documents(sources, options), max_docs=args.batch_size, max_chars=_MAX_BATCH_CHARS)
-        for issues, block, ndocs in _scored(work, pool, args.jobs):
+        docs = _limit(read_documents(sources, options), args.max_chars)
+        for issues, block, ndocs in _scored(batches(docs, max_docs=args.batch_size, max_chars=_MAX_BATCH_CHARS), pool, args.jobs):
             for issue in issues:
                 reporter.issue(issue)
             if block is not None:
                 writer.write(block)
             reporter.advance(ndocs, block.rows if block else 0)
-        writer.close()
+        if reporter.docs == 0 and args.output:
+            writer.abort()  # nothing scored: leave no output file (and any previous one untouched)
+        else:
+            writer.close()
+        if pool is not None:
+            pool.close()
     except BaseException:
         writer.abort()
+        if pool is not None:
+            pool.terminate()
         raise
     finally:
         if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.join()
         if reporter is not None:
             reporter.close()
+    return _summary(reporter, args)
+
+
+def _summary(reporter: Any, args: argparse.Namespace) -> int:
     done = f"{_count(reporter.docs, 'document')} scored, {_count(reporter.rows, 'row')} written"
-    if reporter.failed:
-        reporter.message(f"{_count(len(reporter.failed), 'input')} had errors; {done}")
+    if reporter.problems:
+        reporter.message(f"{done}, {_count(reporter.problems, 'problem')} in {_count(len(reporter.failed), 'input')}")
     elif sys.stderr.isatty() and not args.quiet:
         reporter.message(done)
-    return 1 if reporter.failed else 0
+    if reporter.docs == 0 and args.output:
+        reporter.message(f"nothing scored; {args.output} not written")
+    return 1 if reporter.problems else 0
+
+
+def _limit(items: Iterator[Document | Issue], max_chars: int | None) -> Iterator[Document | Issue]:
+    for item in items:
+        if max_chars and isinstance(item, Document) and len(item.text) > max_chars:
+            yield Issue(item.doc, f"{len(item.text):,} characters, more than --max-chars {max_chars:,}; skipped")
+            continue
+        yield item
+
+
+def _start_pool(args: argparse.Namespace, spec: BlockSpec) -> Any:
+    import multiprocessing
+
+    pool = multiprocessing.get_context().Pool(args.jobs, initializer=_init_worker, initargs=(args, spec, os.getpid()))
+    pool.apply(int)  # start the workers now, before the progress bar's thread exists
+    return pool
 
 
 def _count(n: int, noun: str) -> str:
@@ -211,10 +297,10 @@ def _scored(work: Iterator[list[Document | Issue]], pool: Any, jobs: int) -> Ite
         if pool is None:
             yield issues, _score_batch(names, texts) if docs else None, len(docs)
             continue
-        pending.append((issues, pool.submit(_score_batch, names, texts) if docs else None, len(docs)))
+        pending.append((issues, pool.apply_async(_score_batch, (names, texts)) if docs else None, len(docs)))
         while len(pending) > 2 * jobs:
             issues, fut, n = pending.popleft()
-            yield issues, fut.result() if fut is not None else None, n
+            yield issues, fut.get() if fut is not None else None, n
     while pending:
         issues, fut, n = pending.popleft()
-        yield issues, fut.result() if fut is not None else None, n
+        yield issues, fut.get() if fut is not None else None, n

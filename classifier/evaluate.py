@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .data import HEADS
 from .errors import InputError
+from .schema import HEADS
 from .score import FramingModel
 
 __all__ = ["evaluate", "head_metrics", "format_report", "write_plots"]
@@ -85,9 +85,10 @@ def evaluate(model: FramingModel, data: pd.DataFrame, by: str | None = None) -> 
 
     With ``by``, the same metrics are computed per value of that column (missing values -> "(none)").
     """
-    heads = [h for h in HEADS if h in data]
+    available = getattr(model, "head_names", HEADS)
+    heads = [h for h in HEADS if h in data and h in available]
     if not heads:
-        raise InputError(f"no label columns ({', '.join(HEADS)}) to evaluate against")
+        raise InputError(f"no label columns for the heads this model has ({', '.join(available)}) to evaluate against")
     scores = model.score_sentences(data["text"].astype(str).tolist())
     report: dict[str, Any] = {"n_sentences": len(data), "heads": {}}
     for head in heads:

@@ -1,88 +1,190 @@
-"""Features for the scikit-learn pipelines: lexicon cue counts as a transformer.
+"""Features for the scikit-learn pipelines: word n-grams of a view, lexicon cues, and length-aware scaling.
 
-The transformer follows scikit-learn conventions (parameters stored untouched in ``__init__``,
-learned state ending in ``_``, ``get_feature_names_out``) so that ``clone``, ``Pipeline`` and
-``joblib`` work on it.
+Each piece follows scikit-learn's conventions (parameters stored untouched in ``__init__``, learned
+state ending in ``_``, ``get_feature_names_out``, string input declared in ``__sklearn_tags__``) so
+that ``clone``, ``Pipeline`` and ``joblib`` work on it. The linear scorer reads the fitted pieces
+by feature name and computes the same values with the same functions (:mod:`classifier.words`,
+:class:`classifier.lexicon.CueEncoder`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .lexicon import LEXICON_CATEGORIES, Lexicon, cue_hits, read_lexicon, tokenize, writer_voice
+from .lexicon import CATEGORIES, SCOPES, CueEncoder, Entry, Lexicon
+from .words import VIEWS, all_words, ngrams, view
 
-__all__ = ["LEXICON_CATEGORIES", "LexiconFeatures", "read_lexicon", "tokenize", "writer_voice"]
+__all__ = ["FloorNormalizer", "LexiconFeatures", "Ngrams"]
+
+
+@dataclass(frozen=True)
+class Ngrams:
+    """The analyzer of a head's ``TfidfVectorizer``: word 1-2-grams of a view of the sentence.
+
+    ``view`` is ``all`` (every word) or ``writer`` (quotations masked, scare quotes kept); ``canon``
+    maps words to a shared form before n-grams are built (side words such as "Democrat" and
+    "Republican" to one token, so that neither side's name carries a label).
+    """
+
+    view: str = "all"
+    canon: tuple[tuple[str, str], ...] = ()
+    _map: dict[str, str] = field(default=None, init=False, repr=False, compare=False)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.view not in VIEWS:
+            raise ValueError(f"view must be one of {', '.join(VIEWS)}, not {self.view!r}")
+        object.__setattr__(self, "_map", dict(self.canon))
+
+    def __call__(self, doc: str) -> list[str]:
+        return ngrams(view(doc, self.view).words, self._map)
+
+    def __reduce__(self) -> tuple[type, tuple[str, tuple[tuple[str, str], ...]]]:
+        return (Ngrams, (self.view, self.canon))
+
+
+def _check_documents(X: Any, who: str) -> list[str]:
+    """Raw text documents as a list, refusing what ``CountVectorizer`` refuses."""
+    if isinstance(X, (str, bytes)):
+        raise ValueError(f"{who}: an iterable over raw text documents is expected, a single string was given")
+    docs = list(X)
+    for d in docs:
+        if not isinstance(d, str):
+            raise ValueError(f"{who}: documents must be str, got {type(d).__name__}")
+    return docs
 
 
 class LexiconFeatures(TransformerMixin, BaseEstimator):
     """Lexicon cues as features, separately inside and outside quotations.
 
-    Per scope: log(1 + count) of cues in each category; with ``terms``, also a
-    0/1 column per lexicon term seen in training (inflections share their term's column), so a
-    term's weight is learned from every form of it while unseen terms still count by category.
+    Per scope: log(1 + count) of cues in each category; with ``terms``, also a 0/1 column per
+    lexicon term (or concept: spelling variants share one) seen in training, so a term's weight is
+    learned from every form of it while unseen terms still count by category.
 
     Parameters
     ----------
-    lexicon : sequence of (term, category) pairs
-        The cue lexicon (see ``training_data/lexicon.csv``).
+    lexicon : sequence of :class:`~classifier.lexicon.Entry`
+        The cue lexicon (see ``training_data/lexicon.csv`` and :func:`~classifier.lexicon.read_lexicon`).
     scopes : tuple of {"outside", "inside"}
-        Which parts of the text to count in: the writer's voice, the quoted words, or both.
+        Where to count cues: the writer's voice, the quoted words, or both.
     terms : bool
         Add per-term presence columns.
     """
 
-    def __init__(self, lexicon: Sequence[tuple[str, str]] = (), scopes: tuple[str, ...] = ("outside", "inside"), terms: bool = True):
+    def __init__(self, lexicon: Sequence[Entry] = (), scopes: tuple[str, ...] = SCOPES, terms: bool = True):
         self.lexicon = lexicon
         self.scopes = scopes
         self.terms = terms
 
-    def _hits(self, text: str) -> list[tuple[int, int, str, str, str]]:
-        return [h for h in cue_hits(text, self.matcher_) if h[2] in self.scopes]
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        tags.requires_fit = True
+        return tags
+
+    def _validate_params(self) -> None:
+        scopes = tuple(self.scopes) if not isinstance(self.scopes, str) else (self.scopes,)
+        if not scopes or not set(scopes) <= set(SCOPES) or len(set(scopes)) != len(scopes):
+            raise ValueError(f"scopes must be a non-empty tuple of distinct values from {SCOPES}, got {self.scopes!r}")
+        if not isinstance(self.terms, (bool, np.bool_)):
+            raise ValueError(f"terms must be a bool, got {self.terms!r}")
+        for e in self.lexicon:
+            if not isinstance(e, Entry):
+                raise ValueError(f"lexicon entries must be classifier.lexicon.Entry, got {type(e).__name__}")
+            if e.category not in CATEGORIES:
+                raise ValueError(f"lexicon term {e.term!r}: unknown category {e.category!r} (known: {', '.join(CATEGORIES)})")
+
+    def _encoder(self, terms: Iterable[str] = ()) -> CueEncoder:
+        return CueEncoder(self.matcher_, tuple(self.scopes), terms)
+
+    @staticmethod
+    def _hits(encoder: CueEncoder, doc: str) -> list[Any]:
+        words, spans = all_words(doc)
+        from .segment import quote_spans
+
+        return encoder.hits(words, spans, quote_spans(doc))
 
     def fit(self, X: Iterable[str], y: object = None) -> LexiconFeatures:
+        """Learn which terms occur (in the given scopes) in the training documents."""
+        self._validate_params()
+        docs = _check_documents(X, type(self).__name__)
+        if not docs:
+            raise ValueError("LexiconFeatures: fit needs at least one document")
         self.matcher_ = Lexicon(self.lexicon)
-        self.categories_ = self.matcher_.categories
-        seen = {f"{scope}={term}" for text in X for _, _, scope, _, term in self._hits(text)} if self.terms else set()
+        seen: set[str] = set()
+        if self.terms:
+            encoder = self._encoder()
+            for doc in docs:
+                seen.update(encoder.term_name(h) for h in self._hits(encoder, doc))
         self.terms_ = tuple(sorted(seen))
         self.n_features_in_ = 1
         return self
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        """``{scope}:{category}`` for each scope and category, then ``term:{scope}={term}`` for each seen term."""
         check_is_fitted(self, "matcher_")
-        names = [f"{scope}:{c}" for scope in self.scopes for c in self.categories_]
-        names += [f"term:{t}" for t in self.terms_]
-        return np.asarray(names, dtype=object)
+        return np.asarray([*self._encoder().category_names(), *(f"term:{t}" for t in self.terms_)], dtype=object)
 
     def transform(self, X: Iterable[str]) -> sp.csr_matrix:
+        """One row per document: the cue features of :class:`~classifier.lexicon.CueEncoder`."""
         check_is_fitted(self, "matcher_")
-        ncat = len(self.categories_)
-        nscope = len(self.scopes)
-        col = self.matcher_.column
-        base = nscope * ncat
-        term_col = {t: base + i for i, t in enumerate(self.terms_)}
+        docs = _check_documents(X, type(self).__name__)
+        names = self.get_feature_names_out()
+        column = {n: i for i, n in enumerate(names)}
+        encoder = self._encoder(self.terms_)
         rows, cols, vals = [], [], []
-        n = 0
-        for n, text in enumerate(X, 1):
-            counts: dict[int, int] = {}
-            present: set[int] = set()
-            for _, _, scope, category, term in self._hits(text):
-                k = self.scopes.index(scope)
-                f = k * ncat + col[category]
-                counts[f] = counts.get(f, 0) + 1
-                t = term_col.get(f"{scope}={term}")
-                if t is not None:
-                    present.add(t)
-            for f, c in counts.items():
-                rows.append(n - 1)
-                cols.append(f)
-                vals.append(np.log1p(c))
-            for t in present:
-                rows.append(n - 1)
-                cols.append(t)
-                vals.append(1.0)
-        return sp.csr_matrix((vals, (rows, cols)), shape=(n, base + len(self.terms_)), dtype=np.float64)
+        for r, doc in enumerate(docs):
+            for name, value in encoder.features(self._hits(encoder, doc)).items():
+                rows.append(r)
+                cols.append(column[name])
+                vals.append(value)
+        return sp.csr_matrix((vals, (rows, cols)), shape=(len(docs), len(names)), dtype=np.float64)
+
+
+class FloorNormalizer(TransformerMixin, BaseEstimator):
+    """Scale each row to unit length, but never divide by less than a floor learned from the training rows.
+
+    The floor is ``relative`` times the median length of the training rows: with ``relative=1`` the
+    few words of a text shorter than a typical sentence (a reply, a fragment, a single word) count
+    no more than a typical sentence's words do, instead of being scaled up to a whole sentence's
+    weight. ``relative=0`` is plain L2 normalisation.
+    """
+
+    def __init__(self, relative: float = 0.0):
+        self.relative = relative
+
+    @staticmethod
+    def _norms(X: Any) -> np.ndarray:
+        return np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+
+    def fit(self, X: Any, y: object = None) -> FloorNormalizer:
+        """Learn the floor: ``relative`` times the median norm of the non-empty training rows."""
+        if not isinstance(self.relative, (int, float)) or isinstance(self.relative, bool) or self.relative < 0:
+            raise ValueError(f"relative must be a non-negative number, got {self.relative!r}")
+        X = sp.csr_matrix(X, dtype=np.float64)
+        norms = self._norms(X)
+        norms = norms[norms > 0]
+        self.floor_ = float(self.relative * np.median(norms)) if len(norms) else 0.0
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X: Any) -> sp.csr_matrix:
+        """Each row divided by ``max(its norm, floor_)`` (empty rows stay empty)."""
+        check_is_fitted(self, "floor_")
+        X = sp.csr_matrix(X, dtype=np.float64)
+        scale = np.maximum(self._norms(X), self.floor_)
+        scale[scale == 0] = 1.0
+        return sp.csr_matrix(sp.diags(1.0 / scale) @ X)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        check_is_fitted(self, "floor_")
+        if input_features is None:
+            return np.asarray([f"x{i}" for i in range(self.n_features_in_)], dtype=object)
+        return np.asarray(input_features, dtype=object)

@@ -1,52 +1,24 @@
-"""Words and cues: the tokenizer shared by every stage, the writer's-voice view, and the cue lexicon.
+"""The cue lexicon: terms with a category and a plainer alternative, matched with their real inflections.
 
-Pure Python (no scikit-learn), so that scoring can start fast.
+:class:`Lexicon` finds terms in a token sequence; :class:`CueEncoder` turns the matches in a sentence
+into named features (per-category counts inside and outside quotations, per-concept presence).
+Training (``LexiconFeatures``) and scoring (the linear scorer) both use the same encoder, so the
+features the model was fitted on are the features it is scored with. Pure Python.
 """
 
 from __future__ import annotations
 
 import csv
-import re
+import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from .segment import mask_quotes, quote_spans
+from .words import tokenize
 
-__all__ = [
-    "LEXICON_CATEGORIES",
-    "TOKEN_RE",
-    "Lexicon",
-    "cue_hits",
-    "read_lexicon",
-    "tokenize",
-    "writer_voice",
-]
+__all__ = ["CATEGORIES", "POS", "CueEncoder", "Entry", "Hit", "Lexicon", "inflections", "read_lexicon"]
 
-# A word: letters/digits/underscore, joined by inner hyphens or apostrophes ("far-right", "don't").
-TOKEN_RE = re.compile(r"\w+(?:[-'’]\w+)*")
-
-
-def tokenize(text: str) -> list[str]:
-    """Lower-cased word tokens of ``text``, ’ read as ' (the tokenizer of every TF-IDF step).
-
-    One token per match of :data:`TOKEN_RE` in ``text``, in order (so tokens line up with match
-    offsets). The whole string is lower-cased at once when that keeps every character's place and
-    word-ness (nearly all text; faster), else each match is lower-cased on its own.
-    """
-    if "’" in text:
-        text = text.replace("’", "'")
-    low = text.lower()
-    if len(low) == len(text) and (low.isascii() or all(a.isalnum() == b.isalnum() for a, b in zip(low, text) if a != b)):
-        return TOKEN_RE.findall(low)
-    return [t.lower() for t in TOKEN_RE.findall(text)]
-
-
-def writer_voice(text: str) -> str:
-    """``text`` with long quotations replaced by a placeholder: what the writer says in their own voice."""
-    return mask_quotes(text)
-
-
-LEXICON_CATEGORIES = (
+CATEGORIES = (
     "pejorative_label",
     "evaluative_modifier",
     "intensifier_hyperbole",
@@ -59,82 +31,182 @@ LEXICON_CATEGORIES = (
     "sarcasm",
     "selective_juxtaposition",
     "praise",
+    "context",  # words that are loaded in some uses and plain in most news copy: weighed on their own
+    "house",  # a newsroom's own cues (``--cues``)
 )
+# Part of speech, which decides the inflections matched: a verb's -s/-ed/-ing, a noun's plural, an
+# adjective's -ly adverb and comparatives, a phrase or fixed form only as written.
+POS = ("verb", "noun", "adj", "adv", "fixed")
+_DEFAULT_POS = {"loaded_verb": "verb", "doubt_casting_attribution": "verb", "pejorative_label": "noun",
+                "loaded_metaphor": "noun", "evaluative_modifier": "adj", "intensifier_hyperbole": "adj", "praise": "adj"}
+SCOPES = ("outside", "inside")
 
 
-def read_lexicon(path: str | Path) -> tuple[tuple[str, str], ...]:
-    """Read ``(term, category)`` rows from a lexicon CSV with columns ``term`` and ``category``."""
-    with open(path, encoding="utf-8", newline="") as fh:
-        rows = [(r["term"].strip().lower(), r["category"].strip()) for r in csv.DictReader(fh)]
-    return tuple(sorted({r for r in rows if r[0] and r[1]}))
+@dataclass(frozen=True)
+class Entry:
+    """One lexicon row: the term, its category, what it shares a feature with, and a plainer word."""
+
+    term: str
+    category: str
+    concept: str = ""  # terms with the same concept (spelling or hyphen variants) share one feature
+    pos: str = ""
+    alternative: str = ""
+    exclude: tuple[str, ...] = ()  # forms the inflection rules would produce that mean something else
+
+    @property
+    def key(self) -> str:
+        return self.concept or self.term
 
 
-_VOWELS = set("aeiou")
+def read_lexicon(path: str | Path) -> tuple[Entry, ...]:
+    """Read a lexicon CSV: ``term`` and ``category``, optional ``concept``, ``pos``, ``neutral_alternative``, ``exclude``.
 
-
-def _inflections(word: str) -> set[str]:
-    """Regular English inflections of ``word`` (over-generation is harmless for a cue lexicon).
-
-    A hyphenated word inflects its last part ("cherry-pick" -> "cherry-picked").
+    Rows with an empty term or category are skipped; terms are lower-cased; the result is sorted.
     """
-    head, sep, tail = word.rpartition("-")
-    if sep and head and tail:
-        return {head + sep + form for form in _inflections(tail)}
-    forms = {word}
-    if len(word) < 3 or not word.isalpha():
-        return forms
-    forms |= {word + s for s in ("s", "es", "ed", "ing", "er", "ers", "est", "ly")}
-    if word.endswith("e"):
-        forms |= {word + "d", word + "r", word + "rs", word + "st", word[:-1] + "ing", word[:-1] + "y"}
-    if word.endswith("y") and word[-2] not in _VOWELS:
-        forms |= {word[:-1] + s for s in ("ies", "ied", "ily", "ier", "iest")}
-    if word.endswith("ic"):
-        forms.add(word + "ally")
-    if word[-1] not in _VOWELS | set("wxy") and word[-2] in _VOWELS and word[-3] not in _VOWELS:
-        forms |= {word + word[-1] + s for s in ("ed", "ing", "er", "ers")}
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    out = {}
+    for r in rows:
+        term, category = (r.get("term") or "").strip().lower(), (r.get("category") or "").strip()
+        if not term or not category:
+            continue
+        out[term] = Entry(
+            term=term,
+            category=category,
+            concept=(r.get("concept") or "").strip().lower(),
+            pos=(r.get("pos") or "").strip(),
+            alternative=(r.get("neutral_alternative") or r.get("alternative") or "").strip(),
+            exclude=tuple(sorted(w.strip().lower() for w in (r.get("exclude") or "").split(";") if w.strip())),
+        )
+    return tuple(out[t] for t in sorted(out))
+
+
+_VOWELS = frozenset("aeiou")
+
+
+def _plural(w: str) -> set[str]:
+    if w.endswith(("s", "x", "z", "ch", "sh")):
+        return {w + "es"}
+    if w.endswith("y") and len(w) > 2 and w[-2] not in _VOWELS:
+        return {w[:-1] + "ies"}
+    return {w + "s"}
+
+
+def _doubles(w: str) -> bool:
+    """A short word ending consonant-vowel-consonant doubles its last letter (stop -> stopped)."""
+    return (len(w) >= 3 and w[-1] not in _VOWELS | set("wxy") and w[-2] in _VOWELS and w[-3] not in _VOWELS
+            and sum(c in _VOWELS for c in w) == 1)
+
+
+def _verb_forms(w: str) -> set[str]:
+    forms = _plural(w)
+    if w.endswith("e") and not w.endswith("ee"):
+        forms |= {w + "d", w[:-1] + "ing"}
+    elif w.endswith("ee"):
+        forms |= {w + "d", w + "ing"}
+    elif w.endswith("y") and len(w) > 2 and w[-2] not in _VOWELS:
+        forms |= {w[:-1] + "ied", w + "ing"}
+    elif w.endswith("c"):
+        forms |= {w + "ked", w + "king"}
+    elif _doubles(w):
+        forms |= {w + w[-1] + "ed", w + w[-1] + "ing", w + "ed", w + "ing"}
+    else:
+        forms |= {w + "ed", w + "ing"}
     return forms
 
 
-class Lexicon:
-    """A matcher of lexicon terms (with regular inflections) over token sequences.
+def _adj_forms(w: str) -> set[str]:
+    """An adjective's adverb and comparatives, and its plural as a noun ("radical" -> "radicals")."""
+    if w.endswith("ly"):
+        return set()
+    forms = _plural(w)
+    if w.endswith("ic"):
+        forms.add(w + "ally")
+    elif w.endswith("le") and len(w) > 3:
+        forms.add(w[:-1] + "y")
+    elif w.endswith("y") and len(w) > 2 and w[-2] not in _VOWELS:
+        forms |= {w[:-1] + "ily", w[:-1] + "ier", w[:-1] + "iest"}
+    else:
+        forms.add(w + "ly")
+    return forms
 
-    Stored flat (phrase -> entry number, and the phrase lengths starting at each first token) so that
-    a pickled lexicon of thousands of terms and their inflections loads in milliseconds.
+
+def inflections(term: str, pos: str) -> set[str]:
+    """The word forms of ``term`` matched as it: itself and the regular inflections of its part of speech.
+
+    A phrase inflects its last word when that is a noun or adjective, its first word when it is a
+    verb phrase ("ram through" -> "rammed through"); a hyphenated word inflects its last part.
+    """
+    if pos not in ("verb", "noun", "adj") or not term.replace("-", "").replace("'", "").isalpha():
+        return {term}
+    head, sep, tail = term.rpartition("-")
+    if sep and head and tail and pos != "verb":
+        return {head + sep + f for f in inflections(tail, pos)}
+    if len(term) < 3:
+        return {term}
+    forms = {"verb": _verb_forms, "noun": _plural, "adj": _adj_forms}[pos](term)
+    return {term} | forms
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A lexicon term found in a token sequence: tokens ``[first, end)``, the entry, inside a quotation or not."""
+
+    first: int
+    end: int
+    entry: Entry
+    scope: str
+
+
+class Lexicon:
+    """Matches lexicon terms (with the inflections of their part of speech) over token sequences.
+
+    The longest term starting at a token wins; matches do not overlap. ``Lexicon`` is built from its
+    entries alone (and pickles as them), so a loaded model rebuilds the same tables.
     """
 
-    def __init__(self, entries: Iterable[tuple[str, str]]):
+    def __init__(self, entries: Iterable[Entry]):
         self.entries = tuple(entries)
-        self.categories = tuple(sorted({c for _, c in self.entries}))
-        self.column = {c: i for i, c in enumerate(self.categories)}
         phrases: dict[tuple[str, ...], int] = {}
-        for n, (term, category) in enumerate(self.entries):
-            words = tokenize(term)
+        for n, e in enumerate(self.entries):
+            words = tokenize(e.term)
             if not words:
                 continue
+            pos = e.pos or _DEFAULT_POS.get(e.category, "fixed")
             variants = {tuple(words)}
-            for form in _inflections(words[0]):
-                variants.add((form, *words[1:]))
-            if len(words) > 1:
-                for form in _inflections(words[-1]):
-                    variants.add((*words[:-1], form))
-            for v in variants:
-                # a form shared by two entries keeps the smallest (category, term), whatever the hash seed
-                if v not in phrases or (category, term) < self.entries[phrases[v]][::-1]:
+            if len(words) == 1:
+                variants |= {(f,) for f in inflections(words[0], pos)}
+            elif pos == "verb":
+                variants |= {(f, *words[1:]) for f in inflections(words[0], pos)}
+            else:
+                variants |= {(*words[:-1], f) for f in inflections(words[-1], pos)}
+            for v in sorted(variants):
+                if " ".join(v) in e.exclude:
+                    continue
+                # a form shared by two entries keeps the one whose own term it is, else the first
+                if v not in phrases or tuple(words) == v:
                     phrases[v] = n
+        self._phrases = {" ".join(v): n for v, n in sorted(phrases.items())}
         lengths: dict[str, set[int]] = {}
         for v in phrases:
             lengths.setdefault(v[0], set()).add(len(v))
-        self._phrases = {" ".join(v): n for v, n in sorted(phrases.items())}
         self._lengths = {t: tuple(sorted(ks, reverse=True)) for t, ks in sorted(lengths.items())}
         # the first two words of every longer phrase: most tokens that start a phrase ("the", "in")
         # are not followed by a word that continues one, and this rules them out with one lookup
         self._starts = frozenset(" ".join(v[:2]) for v in phrases if len(v) > 1)
 
+    def __reduce__(self) -> tuple[type, tuple[tuple[Entry, ...]]]:
+        return (Lexicon, (self.entries,))
+
     def __len__(self) -> int:
         return len(self.entries)
 
-    def find(self, tokens: Sequence[str]) -> list[tuple[int, int, str, str]]:
-        """``(first_token, end_token, category, term)`` for each match, longest first, no overlaps."""
+    def forms(self) -> dict[str, Entry]:
+        """Every matched form (a word or phrase) and the entry it stands for."""
+        return {form: self.entries[n] for form, n in self._phrases.items()}
+
+    def find(self, tokens: Sequence[str]) -> list[tuple[int, int, Entry]]:
+        """``(first_token, end_token, entry)`` for each match, longest first, no overlaps."""
         lengths = self._lengths
         phrases = self._phrases
         out = []
@@ -149,25 +221,57 @@ class Lexicon:
                     continue
                 n = phrases.get(tokens[i] if k == 1 else " ".join(tokens[i:i + k]))
                 if n is not None:
-                    term, category = self.entries[n]
-                    out.append((i, i + k, category, term))
+                    out.append((i, i + k, self.entries[n]))
                     resume = i + k
                     break
         return out
 
 
-def cue_hits(text: str, matcher: Lexicon, tokens: Sequence[str] | None = None) -> list[tuple[int, int, str, str, str]]:
-    """``(first_token, end_token, scope, category, term)`` of every lexicon cue in ``text``.
+class CueEncoder:
+    """Lexicon matches as named features, the one definition shared by training and scoring.
 
-    ``scope`` is "inside" for a cue within quotation marks, else "outside" (the writer's voice).
-    ``tokens``, when given, must be ``tokenize(text)``.
+    Features per sentence: ``{scope}:{category}`` = log(1 + number of cues of that category in that
+    scope), and ``term:{scope}={concept}`` = 1 for each term (or concept) present, for the terms in
+    ``terms`` (those seen in training). ``scope`` is ``inside`` a quotation or ``outside`` it.
     """
-    toks = tokenize(text) if tokens is None else tokens
-    found = matcher.find(toks)
-    if not found:
-        return []
-    if "\"" not in text and "“" not in text and "”" not in text:
-        return [(i, j, "outside", c, t) for i, j, c, t in found]
-    starts = [m.start() for m in TOKEN_RE.finditer(text)]
-    quotes = quote_spans(text)
-    return [(i, j, "inside" if any(a <= starts[i] < b for a, b in quotes) else "outside", c, t) for i, j, c, t in found]
+
+    def __init__(self, lexicon: Lexicon, scopes: Sequence[str] = SCOPES, terms: Iterable[str] = ()):
+        self.lexicon = lexicon
+        self.scopes = tuple(scopes)
+        self.terms = frozenset(terms)
+
+    def hits(self, words: Sequence[str], spans: Sequence[tuple[int, int]],
+             quotes: Sequence[tuple[int, int]]) -> list[Hit]:
+        """The cues in a sentence's ``words`` (with their ``spans``) that fall in this encoder's scopes."""
+        found = self.lexicon.find(words)
+        if not found:
+            return []
+        out = []
+        for i, j, entry in found:
+            start = spans[i][0]
+            scope = "inside" if quotes and any(a <= start < b for a, b in quotes) else "outside"
+            if scope in self.scopes:
+                out.append(Hit(i, j, entry, scope))
+        return out
+
+    @staticmethod
+    def term_name(hit: Hit) -> str:
+        return f"{hit.scope}={hit.entry.key}"
+
+    def features(self, hits: Sequence[Hit]) -> dict[str, float]:
+        """The feature values of a sentence's hits, by feature name (zeros left out)."""
+        counts: dict[str, int] = {}
+        out: dict[str, float] = {}
+        for h in hits:
+            name = f"{h.scope}:{h.entry.category}"
+            counts[name] = counts.get(name, 0) + 1
+            term = self.term_name(h)
+            if term in self.terms:
+                out[f"term:{term}"] = 1.0
+        for name, c in counts.items():
+            out[name] = math.log1p(c)
+        return out
+
+    def category_names(self) -> list[str]:
+        """Names of the category features, scope-major."""
+        return [f"{s}:{c}" for s in self.scopes for c in CATEGORIES]

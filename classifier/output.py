@@ -1,12 +1,13 @@
 """Writing scored rows: one schema per level, in table, CSV, JSONL or parquet, streamed and safe.
 
-* :func:`encode_block` turns one scored batch (the frame from ``score_documents``) into a block
-  ready to write: rows filtered (``--threshold``, ``--only-content``), scores rounded to 4
+* :func:`encode_block` turns one scored batch (the columns of ``FramingModel.score_columns``) into a
+  block ready to write: rows filtered (``--threshold``, ``--only-content``), scores rounded to 4
   decimals, ``doc`` names filled in, text dropped on ``--no-text``. JSONL and CSV blocks are
   serialised right there, so worker processes do that work.
 * Writers append blocks to standard output (each block in one write, so an interrupted run never
-  leaves half a row) or to a file written under a temporary name and renamed into place when the
-  run completes (an interrupted run leaves the previous file untouched).
+  leaves half a row) or to a file. A regular file is written under a temporary name beside it and
+  renamed into place when the run completes (an interrupted or empty run leaves the previous file
+  untouched); a symbolic link's target is replaced the same way; a FIFO or device is written into.
 * :class:`Reporter` prints one line per input problem on stderr and a progress bar when stderr is
   a terminal.
 """
@@ -20,6 +21,7 @@ import json
 import os
 import shutil
 import signal
+import stat
 import sys
 import tempfile
 import threading
@@ -30,11 +32,11 @@ from pathlib import Path
 from typing import Any, ClassVar, TextIO
 
 from .errors import InputError
+from .schema import DECIMALS, LEVELS, TERM_FIELDS, column_kind, output_columns
 
 __all__ = [
     "LEVELS",
     "OUTPUT_FORMATS",
-    "SCHEMAS",
     "Block",
     "BlockSpec",
     "Reporter",
@@ -43,39 +45,11 @@ __all__ = [
     "encode_block",
     "no_interrupt",
     "open_writer",
-    "output_columns",
 ]
 
-LEVELS = ("paragraph", "sentence", "article")
 OUTPUT_FORMATS = ("table", "csv", "jsonl", "parquet")
 _SUFFIX_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet",
                    ".pq": "parquet", ".txt": "table"}
-
-# The output schema: column -> kind, in order, per level. ``text`` is last and optional.
-SCHEMAS: dict[str, dict[str, str]] = {
-    "paragraph": {
-        "doc": "str", "paragraph": "int", "start": "int", "end": "int", "kind": "str",
-        "loaded_language": "score", "editorial_framing": "score", "loaded_terms": "terms", "n_sentences": "int",
-        "text": "str",
-    },
-    "sentence": {
-        "doc": "str", "paragraph": "int", "sentence": "int", "start": "int", "end": "int", "kind": "str",
-        "loaded_language": "score", "editorial_framing": "score", "loaded_terms": "terms", "n_sentences": "int",
-        "text": "str",
-    },
-    "article": {
-        "doc": "str", "n_paragraphs": "int", "n_content": "int",
-        "loaded_language": "score", "loaded_language_mean": "score",
-        "editorial_framing": "score", "editorial_framing_mean": "score",
-        "share_loaded": "score", "share_framing": "score", "loaded_terms": "terms", "n_sentences": "int",
-    },
-}
-DECIMALS = 4
-
-
-def output_columns(level: str, with_text: bool = True) -> list[str]:
-    """The output columns of ``level``, in order (``text`` only at paragraph/sentence level, unless ``with_text`` is off)."""
-    return [c for c in SCHEMAS[level] if with_text or c != "text"]
 
 
 def choose_format(fmt: str | None, output: str | None, stdout_is_tty: bool) -> str:
@@ -100,6 +74,11 @@ class BlockSpec:
     with_text: bool = True
     threshold: float | None = None
     only_content: bool = False
+    alternatives: bool = False  # the table shows "term → alternative"
+
+    @property
+    def columns(self) -> list[str]:
+        return output_columns(self.level, self.with_text)
 
 
 @dataclass
@@ -111,51 +90,52 @@ class Block:
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-
-
-def _columns(frame: Any, docs: Sequence[str], spec: BlockSpec) -> dict[str, list[Any]]:
-    """Filtered, rounded output columns of a ``score_documents`` frame (``doc`` holds positions into ``docs``)."""
-    import numpy as np
-
-    if spec.only_content and spec.level != "article":
-        frame = frame[frame["kind"].to_numpy() == "content"]
-    if spec.threshold is not None:
-        ll = frame["loaded_language"].to_numpy(dtype=float)
-        ef = frame["editorial_framing"].to_numpy(dtype=float)
-        frame = frame[(ll >= spec.threshold) | (ef >= spec.threshold)]
-    out: dict[str, list[Any]] = {}
-    for col, kind in SCHEMAS[spec.level].items():
-        if col == "text" and not spec.with_text:
-            continue
-        if col == "doc":
-            out[col] = [docs[i] for i in frame["doc"].tolist()]
-        elif kind == "score":
-            values = np.round(frame[col].to_numpy(dtype=float), DECIMALS).tolist()
-            out[col] = [None if v != v else v for v in values]
-        else:
-            out[col] = frame[col].tolist()
-    return out
-
-
-def encode_block(frame: Any, docs: Sequence[str], spec: BlockSpec) -> Block:
-    """Encode one scored batch for ``spec.fmt``; ``frame`` is ``score_documents`` output with positional ``doc``."""
-    cols = _columns(frame, docs, spec)
-    n = len(cols["doc"])
-    if spec.fmt == "jsonl":
-        return Block(n, _jsonl_rows(cols, spec.level))
-    if spec.fmt == "csv":
-        return Block(n, _csv_rows(cols))
-    return Block(n, cols)
-
-
 _JSON_STR = json.encoder.encode_basestring  # what _JSON does to a string (the C version where available)
 
 
-def _jsonl_rows(cols: dict[str, list[Any]], level: str) -> str:
+def _keep(cols: dict[str, list[Any]], spec: BlockSpec) -> list[int] | None:
+    """Indexes of the rows that pass ``--only-content`` and ``--threshold`` (None: all)."""
+    keep = None
+    if spec.only_content and spec.level != "article":
+        keep = [i for i, k in enumerate(cols["kind"]) if k == "content"]
+    if spec.threshold is not None:
+        t = spec.threshold
+        ll, ef = cols["loaded_language"], cols["editorial_framing"]
+        rows = range(len(ll)) if keep is None else keep
+        keep = [i for i in rows if ll[i] >= t or ef[i] >= t]  # NaN compares False
+    return keep
+
+
+def _columns(cols: dict[str, list[Any]], docs: Sequence[str], spec: BlockSpec) -> dict[str, list[Any]]:
+    """Filtered, rounded output columns (``cols["doc"]`` holds positions into ``docs``)."""
+    keep = _keep(cols, spec)
+    out: dict[str, list[Any]] = {}
+    for col in spec.columns:
+        values = cols[col] if keep is None else [cols[col][i] for i in keep]
+        if col == "doc":
+            values = [docs[i] for i in values]
+        elif column_kind(col) == "score":
+            values = [None if v != v else round(v, DECIMALS) for v in values]
+        out[col] = values
+    return out
+
+
+def encode_block(cols: dict[str, list[Any]], docs: Sequence[str], spec: BlockSpec) -> Block:
+    """Encode one scored batch for ``spec.fmt``; ``cols`` are ``score_columns`` output with positional ``doc``."""
+    out = _columns(cols, docs, spec)
+    n = len(out["doc"])
+    if spec.fmt == "jsonl":
+        return Block(n, _jsonl_rows(out))
+    if spec.fmt == "csv":
+        return Block(n, _csv_rows(out))
+    return Block(n, out)
+
+
+def _jsonl_rows(cols: dict[str, list[Any]]) -> str:
     """One JSON object per row, keys in schema order: the same text as ``_JSON.encode(row)``, column by column."""
     parts = []
     for name, values in cols.items():
-        kind = SCHEMAS[level][name]
+        kind = column_kind(name)
         if kind == "str":
             if name in ("doc", "kind"):  # few distinct values: encode each once
                 seen: dict[str, str] = {}
@@ -175,8 +155,7 @@ def _jsonl_rows(cols: dict[str, list[Any]], level: str) -> str:
 def _csv_rows(cols: dict[str, list[Any]]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    if "loaded_terms" in cols:
-        cols = {**cols, "loaded_terms": [_JSON.encode(ts) for ts in cols["loaded_terms"]]}
+    cols = {c: [_JSON.encode(v) for v in vals] if column_kind(c) == "terms" else vals for c, vals in cols.items()}
     writer.writerows(zip(*cols.values()))
     return buf.getvalue()
 
@@ -187,25 +166,33 @@ def _csv_rows(cols: dict[str, list[Any]]) -> str:
 
 @contextlib.contextmanager
 def no_interrupt() -> Iterator[None]:
-    """Hold Ctrl-C (SIGINT) until the block exits, then deliver it: a row is written whole or not at all."""
+    """Hold SIGINT and SIGTERM until the block exits, then deliver them: a row is written whole or not at all."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     pending: list[int] = []
+    previous: dict[int, Any] = {}
     try:
-        previous = signal.signal(signal.SIGINT, lambda signum, frame: pending.append(signum))
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, lambda signum, frame: pending.append(signum))
     except ValueError:  # not the main interpreter thread
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
-        if pending:
-            if callable(previous):
-                previous(signal.SIGINT, None)
-            elif previous == signal.SIG_DFL:
-                raise KeyboardInterrupt
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for sig in pending[:1]:
+            handler = previous[sig]
+            if callable(handler):
+                handler(sig, None)
+            elif handler == signal.SIG_DFL:
+                if sig == signal.SIGINT:
+                    raise KeyboardInterrupt
+                signal.raise_signal(sig)
 
 
 def _write_all(fh: Any, data: bytes) -> None:
@@ -219,26 +206,49 @@ def _write_all(fh: Any, data: bytes) -> None:
         view = view[n:]
 
 
+def output_target(path: str) -> tuple[Path, bool]:
+    """Where ``-o path`` writes, and whether it is written in place (a FIFO, a device) rather than replaced.
+
+    A symbolic link is followed: its target is replaced and the link kept. A directory, or a file in
+    a directory that does not exist, is an :class:`InputError`.
+    """
+    p = Path(path)
+    real = Path(os.path.realpath(p)) if p.is_symlink() else p
+    try:
+        mode = real.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write here ({exc.strerror or exc})") from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise InputError(f"{path}: is a directory, not an output file")
+    if mode is not None and not stat.S_ISREG(mode):
+        return real, True
+    if not real.parent.is_dir():
+        raise InputError(f"{path}: output directory {str(real.parent) or '.'} does not exist")
+    return real, False
+
+
 class _Target:
-    """Where bytes go: standard output, or a temporary file renamed onto ``path`` by :meth:`commit`."""
+    """Where bytes go: stdout, a FIFO or device written in place, or a temporary file renamed onto the path."""
 
     def __init__(self, path: str | None, binary: bool):
-        self.path = Path(path) if path else None
-        self.binary = binary
+        self.path: Path | None = None
         self.tmp: str | None = None
-        if self.path is None:
-            self.fh: Any = None
+        self.fh: Any = None
+        if path is None:
             return
-        parent = self.path.parent
-        if not parent.is_dir():
-            raise InputError(f"{path}: output directory {str(parent) or '.'} does not exist")
-        if self.path.is_dir():
-            raise InputError(f"{path}: is a directory, not an output file")
+        self.path, in_place = output_target(path)
+        mode = "wb" if binary else "w"
+        enc = {} if binary else {"encoding": "utf-8", "newline": ""}
         try:
-            fd, self.tmp = tempfile.mkstemp(dir=parent, prefix=f".{self.path.name}.", suffix=".part")
+            if in_place:
+                self.fh = open(self.path, mode, **enc)
+                return
+            fd, self.tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".part")
         except OSError as exc:
             raise InputError(f"{path}: cannot write here ({exc.strerror or exc})") from None
-        self.fh = os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8", newline=None if binary else "")
+        self.fh = os.fdopen(fd, mode, **enc)
 
     def write(self, data: str) -> None:
         if self.fh is not None:
@@ -259,7 +269,8 @@ class _Target:
         if self.fh is None:
             return
         self.fh.close()
-        assert self.tmp is not None and self.path is not None
+        if self.tmp is None or self.path is None:
+            return  # written in place
         if self.path.exists():
             with contextlib.suppress(OSError):
                 os.chmod(self.tmp, self.path.stat().st_mode & 0o777)
@@ -283,9 +294,9 @@ class _Target:
 class Writer:
     """Appends blocks to one output; :meth:`close` completes it, :meth:`abort` discards a file output."""
 
-    def __init__(self, level: str, with_text: bool, path: str | None, binary: bool = False):
-        self.level = level
-        self.columns = output_columns(level, with_text)
+    def __init__(self, spec: BlockSpec, path: str | None, binary: bool = False):
+        self.spec = spec
+        self.columns = spec.columns
         self.target = _Target(path, binary)
         self.rows = 0
 
@@ -308,25 +319,26 @@ class Writer:
 
 
 class _CsvWriter(Writer):
-    def __init__(self, level: str, with_text: bool, path: str | None):
-        super().__init__(level, with_text, path)
+    def __init__(self, spec: BlockSpec, path: str | None):
+        super().__init__(spec, path)
         self.target.write(",".join(self.columns) + "\n")
 
 
 class _TableWriter(Writer):
     """Aligned columns for reading on a terminal; text and terms truncated to fit the width."""
 
-    WIDTH: ClassVar[dict[str, int]] = {"paragraph": 9, "sentence": 8, "start": 7, "end": 7, "kind": 12, "loaded_terms": 28}
+    WIDTH: ClassVar[dict[str, int]] = {"paragraph": 9, "sentence": 8, "start": 7, "end": 7, "kind": 12,
+                                       "loaded_terms": 28, "framing_terms": 24}
 
-    def __init__(self, level: str, with_text: bool, path: str | None):
-        super().__init__(level, with_text, path)
+    def __init__(self, spec: BlockSpec, path: str | None):
+        super().__init__(spec, path)
         self.widths: dict[str, int] | None = None
 
     def _layout(self, cols: dict[str, list[Any]] | None) -> None:
         docs = cols["doc"] if cols else []
         widths = {"doc": min(40, max([3, *(len(d) for d in docs)]))}
         for c in self.columns[1:]:
-            widths[c] = max(len(c), self.WIDTH.get(c, 6))
+            widths[c] = max(len(c), self.WIDTH.get(c, 6) * (2 if c == "loaded_terms" and self.spec.alternatives else 1))
         if "text" in widths:
             total = shutil.get_terminal_size((120, 24)).columns
             used = sum(w + 2 for c, w in widths.items() if c != "text")
@@ -342,14 +354,19 @@ class _TableWriter(Writer):
             value = ("…" + value[-(w - 1):]) if col == "doc" else value[: w - 1] + "…"
         return value.rjust(w) if right else value.ljust(w)
 
+    def _terms(self, terms: list[dict[str, Any]]) -> str:
+        if self.spec.alternatives:
+            return ", ".join(f"{t['term']} → {t['alternative']}" if t.get("alternative") else t["term"] for t in terms)
+        return ", ".join(t["term"] for t in terms)
+
     def _cell(self, col: str, v: Any) -> str:
-        kind = SCHEMAS[self.level][col]
+        kind = column_kind(col)
         if kind == "score":
             return self._fit(col, "-" if v is None else f"{v:.{DECIMALS}f}", right=True)
         if kind == "int":
             return self._fit(col, str(v), right=True)
         if kind == "terms":
-            return self._fit(col, ", ".join(t["term"] for t in v))
+            return self._fit(col, self._terms(v))
         return self._fit(col, " ".join(str(v).split()))
 
     def _write(self, block: Block) -> None:
@@ -366,13 +383,27 @@ class _TableWriter(Writer):
         super().close()
 
 
+def parquet_schema(columns: Sequence[str]) -> Any:
+    """The arrow schema of the output columns (terms as lists of structs with the fields of TERM_FIELDS)."""
+    import pyarrow as pa
+
+    scalar = {"str": pa.string(), "int": pa.int64(), "float": pa.float64(), "score": pa.float64()}
+
+    def field_type(col: str) -> Any:
+        kind = column_kind(col)
+        if kind != "terms":
+            return scalar[kind]
+        return pa.list_(pa.struct([(f, scalar[t.rstrip("?")]) for f, t in TERM_FIELDS[col].items()]))
+
+    return pa.schema([(c, field_type(c)) for c in columns])
+
+
 class _ParquetWriter(Writer):
     """Row groups of up to 64k rows; to stdout only through a pipe (written whole at the end)."""
 
     GROUP = 65536
 
-    def __init__(self, level: str, with_text: bool, path: str | None):
-        import pyarrow as pa
+    def __init__(self, spec: BlockSpec, path: str | None):
         import pyarrow.parquet as pq
 
         self.stdout_tmp: Any = None
@@ -380,10 +411,8 @@ class _ParquetWriter(Writer):
             if sys.stdout.isatty():
                 raise InputError("parquet output is binary: give --output FILE or redirect stdout")
             self.stdout_tmp = tempfile.NamedTemporaryFile(prefix="framing-", suffix=".parquet")
-        super().__init__(level, with_text, path, binary=True)
-        term = pa.struct([("term", pa.string()), ("start", pa.int64()), ("end", pa.int64()), ("weight", pa.float64())])
-        types = {"str": pa.string(), "int": pa.int64(), "score": pa.float64(), "terms": pa.list_(term)}
-        self.schema = pa.schema([(c, types[SCHEMAS[level][c]]) for c in self.columns])
+        super().__init__(spec, path, binary=True)
+        self.schema = parquet_schema(self.columns)
         sink = self.stdout_tmp.name if self.stdout_tmp is not None else self.target.fh
         self.pq = pq.ParquetWriter(sink, self.schema, compression="zstd")
         self.pending: dict[str, list[Any]] = {c: [] for c in self.columns}
@@ -424,13 +453,14 @@ class _ParquetWriter(Writer):
         super().abort()
 
 
-def open_writer(fmt: str, level: str, with_text: bool = True, path: str | None = None) -> Writer:
-    """A writer of ``fmt`` rows at ``level`` to ``path`` (atomically) or stdout.
+def open_writer(spec: BlockSpec, path: str | None = None) -> Writer:
+    """A writer of ``spec.fmt`` rows at ``spec.level`` to ``path`` or stdout.
 
-    Raises :class:`InputError` when ``path``'s directory does not exist, or for parquet to a terminal.
+    Raises :class:`InputError` when ``path`` is a directory or in one that does not exist, or for
+    parquet to a terminal.
     """
-    cls = {"jsonl": Writer, "csv": _CsvWriter, "table": _TableWriter, "parquet": _ParquetWriter}[fmt]
-    return cls(level, with_text, path)
+    cls = {"jsonl": Writer, "csv": _CsvWriter, "table": _TableWriter, "parquet": _ParquetWriter}[spec.fmt]
+    return cls(spec, path)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -445,6 +475,7 @@ class Reporter:
         self.stream = stream
         self.bar: Any = None
         self.failed: set[str] = set()
+        self.problems = 0
         self.docs = 0
         self.rows = 0
         if progress and not quiet:
@@ -470,9 +501,10 @@ class Reporter:
             print(text, file=self._stream(), flush=True)
 
     def issue(self, issue: Any) -> None:
-        """Report an input :class:`~classifier.inputs.Issue`; errors mark the input failed."""
+        """Report an input :class:`~classifier.tables.Issue`; errors mark the input failed."""
         if issue.error:
             self.failed.add(issue.source)
+            self.problems += 1
         elif self.quiet:
             return
         self.message(str(issue))

@@ -1,324 +1,384 @@
 """Scoring: sentences and articles in, per-sentence / per-paragraph / per-article scores out.
 
+The stages, each a function: :func:`segment` cuts articles into paragraphs (with their kind) and
+content paragraphs into pieces to score (sentences, with their quotation context); :func:`score_pieces`
+scores and explains every piece; :func:`aggregate` turns piece scores into the rows of a level.
 Paragraph scores are the **maximum** of their sentences' scores (a paragraph is as loaded as its
-most loaded sentence); ``loaded_terms`` are the words that pushed the loaded score up most, as
-exact substrings with character offsets.
+most loaded sentence); the terms columns list the words that pushed a score up most, as exact
+substrings with character offsets into the article.
 """
 
 from __future__ import annotations
 
 import math
-import pickle
-import zlib
-from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-import pandas as pd
+from .errors import InputError
+from .explain import Controls, HouseCue, house_entries, terms
+from .linear import Piece, Scorer
+from .schema import (
+    ARTICLE_COLUMNS,
+    CONTENT,
+    FRAMING,
+    HEADS,
+    LEVELS,
+    LOADED,
+    MAX_TERMS,
+    PARAGRAPH_COLUMNS,
+    SENTENCE_COLUMNS,
+    SENTENCE_LEVEL_COLUMNS,
+    TERM_COLUMNS,
+)
+from .segment import clip_spans, paragraph_bounds, paragraph_kind, quote_spans, sentence_bounds
+from .words import all_words
 
-from .compiled import LinearHead, Scorer, Trace
-from .lexicon import Lexicon
-from .segment import paragraph_bounds, paragraph_kind, quote_spans, sentence_bounds
-
-__all__ = [
-    "ARTICLE_COLUMNS",
-    "PARAGRAPH_COLUMNS",
-    "SENTENCE_COLUMNS",
-    "SENTENCE_LEVEL_COLUMNS",
-    "FramingModel",
-]
-
-SENTENCE_COLUMNS = ["text", "loaded_language", "editorial_framing", "loaded_terms"]
-PARAGRAPH_COLUMNS = [
-    "paragraph", "start", "end", "kind", "text",
-    "loaded_language", "editorial_framing", "loaded_terms", "n_sentences",
-]
-SENTENCE_LEVEL_COLUMNS = [
-    "paragraph", "sentence", "start", "end", "kind", "text",
-    "loaded_language", "editorial_framing", "loaded_terms", "n_sentences",
-]
-ARTICLE_COLUMNS = [
-    "n_paragraphs", "n_content", "loaded_language", "loaded_language_mean", "editorial_framing",
-    "editorial_framing_mean", "share_loaded", "share_framing", "loaded_terms", "n_sentences",
-]
+__all__ = ["MAX_PIECE_CHARS", "Batch", "FramingModel", "Scored", "aggregate", "as_text", "score_pieces", "segment"]
 
 MAX_PIECE_CHARS = 1000  # a "sentence" longer than this (no punctuation) is scored in pieces of this size
-_TERM_MIN_WEIGHT = 0.25  # a word must add this much to the loaded log-odds to be reported ...
-_TERM_RELATIVE = 0.2  # ... and at least this share of the strongest word's contribution
-_MAX_TERMS = 6
+Columns = dict[str, list[Any]]
 
 
 def _sigmoid(z: float) -> float:
+    if z != z:
+        return z
     return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
 
 
-def _pieces(text: str, start: int) -> Iterable[tuple[int, str]]:
-    """Cut an over-long sentence at whitespace into chunks of at most MAX_PIECE_CHARS."""
-    pos = 0
-    while len(text) - pos > MAX_PIECE_CHARS:
+def as_text(value: Any, where: str = "text") -> str:
+    """A document or sentence as ``str``: ``None`` and NaN are empty, bytes are decoded as UTF-8, others refused."""
+    if isinstance(value, str):
+        return value
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        try:
+            return bytes(value).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{where}: bytes that are not UTF-8 (byte 0x{bytes(value)[exc.start]:02x} at offset {exc.start})") from None
+    raise InputError(f"{where}: expected text (str), got {type(value).__name__}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Stage 1: segment
+
+
+@dataclass
+class Batch:
+    """Articles cut into paragraphs (parallel lists, one entry per paragraph) and pieces to score."""
+
+    p_doc: list[int] = field(default_factory=list)  # position of the article in the batch
+    p_num: list[int] = field(default_factory=list)
+    p_start: list[int] = field(default_factory=list)
+    p_end: list[int] = field(default_factory=list)
+    p_kind: list[str] = field(default_factory=list)
+    p_text: list[str] = field(default_factory=list)
+    p_first: list[int] = field(default_factory=list)  # index of the paragraph's first piece
+    pieces: list[Piece] = field(default_factory=list)
+    s_par: list[int] = field(default_factory=list)  # paragraph of each piece
+    s_num: list[int] = field(default_factory=list)  # sentence index of each piece in its paragraph
+    s_start: list[int] = field(default_factory=list)  # offset of each piece in its article
+
+
+def _piece_bounds(text: str, start: int, end: int) -> Iterable[tuple[int, int]]:
+    """``[start, end)`` cut at whitespace into trimmed chunks of at most :data:`MAX_PIECE_CHARS`."""
+    pos = start
+    while end - pos > MAX_PIECE_CHARS:
         cut = text.rfind(" ", pos + 1, pos + MAX_PIECE_CHARS)
         if cut <= pos:
             cut = pos + MAX_PIECE_CHARS
-        chunk = text[pos:cut]
-        if chunk.strip():
-            lead = len(chunk) - len(chunk.lstrip())
-            yield start + pos + lead, chunk.strip()
+        a, b = pos, cut
+        while a < b and text[a].isspace():
+            a += 1
+        if a < b:
+            yield a, b
         pos = cut
-    chunk = text[pos:]
-    if chunk.strip():
-        lead = len(chunk) - len(chunk.lstrip())
-        yield start + pos + lead, chunk.strip()
+    while pos < end and text[pos].isspace():
+        pos += 1
+    if pos < end:
+        yield pos, end
+
+
+def segment(texts: Sequence[str]) -> Batch:
+    """Paragraphs of every article with their kind; each content paragraph's sentences as pieces.
+
+    Each piece carries the quotation spans of its paragraph that overlap it, so a sentence inside a
+    multi-sentence quotation is scored as quoted.
+    """
+    b = Batch()
+    for d, text in enumerate(texts):
+        for p_idx, (ps, pe) in enumerate(paragraph_bounds(text)):
+            ptext = text[ps:pe]
+            kind = paragraph_kind(ptext)
+            b.p_doc.append(d)
+            b.p_num.append(p_idx)
+            b.p_start.append(ps)
+            b.p_end.append(pe)
+            b.p_kind.append(kind)
+            b.p_text.append(ptext)
+            b.p_first.append(len(b.pieces))
+            if kind == CONTENT:
+                _add_pieces(b, ptext, ps, len(b.p_doc) - 1)
+    return b
+
+
+def _add_pieces(b: Batch, ptext: str, pstart: int, par: int) -> None:
+    quotes = quote_spans(ptext)
+    for s_idx, (a, e) in enumerate(sentence_bounds(ptext)):
+        for start, end in _piece_bounds(ptext, a, e) if e - a > MAX_PIECE_CHARS else ((a, e),):
+            b.pieces.append(Piece(ptext[start:end], clip_spans(quotes, start, end) if quotes else ()))
+            b.s_par.append(par)
+            b.s_num.append(s_idx)
+            b.s_start.append(pstart + start)
+
+
+# ---------------------------------------------------------------------------------------------
+# Stage 2: score pieces
+
+
+@dataclass
+class Scored:
+    """Per piece: each head's probability and terms (offsets relative to ``offsets[i]``)."""
+
+    probs: dict[str, list[float]]
+    terms: dict[str, list[list[dict[str, Any]]]]
+
+
+def score_pieces(scorer: Scorer, pieces: Sequence[Piece], offsets: Sequence[int], stop_words: frozenset[str],
+                 controls: Controls, explain: bool = True) -> Scored:
+    """Score and explain each piece with both heads (terms only at or above each head's decision point)."""
+    out = Scored({h: [] for h in HEADS}, {TERM_COLUMNS[h]: [] for h in HEADS})
+    for piece, offset in zip(pieces, offsets):
+        logits = dict(zip(HEADS, scorer.logits(piece)))
+        found = _adjust(scorer, piece, offset, controls, logits) if controls.allow or controls.house else {}
+        for head in HEADS:
+            p = _sigmoid(logits[head])
+            out.probs[head].append(p)
+            skip, house = found.get(head, (set(), []))
+            listed: list[dict[str, Any]] = list(house)
+            if explain and p >= controls.threshold(head):
+                contrib = scorer.contributions(piece, head)
+                listed += terms(contrib, piece.text, offset, head, stop_words, skip)
+            if house:
+                listed.sort(key=lambda t: -t["weight"])
+            out.terms[TERM_COLUMNS[head]].append(listed[:MAX_TERMS])
+    return out
+
+
+def _adjust(scorer: Scorer, piece: Piece, offset: int, controls: Controls,
+            logits: dict[str, float]) -> dict[str, tuple[set[int], list[dict[str, Any]]]]:
+    """Apply allow list and house cues to ``logits`` in place; per head, the skipped tokens and house terms."""
+    words, spans = all_words(piece.text)
+    allowed = {spans[k] for k in controls.allowed(words)}
+    found: dict[str, tuple[set[int], list[dict[str, Any]]]] = {}
+    for head in HEADS:
+        if logits[head] != logits[head]:
+            continue
+        skip: set[int] = set()
+        if allowed:
+            contrib = scorer.contributions(piece, head)
+            skip = {k for k, s in enumerate(contrib.spans) if s in allowed}
+            logits[head] -= sum(contrib.weights[k] for k in skip)
+        house_words, house_spans = words, spans
+        if head == FRAMING and piece.quotes:  # framing counts house cues in the writer's voice only
+            keep = [k for k, (a, _) in enumerate(spans) if not any(qa <= a < qb for qa, qb in piece.quotes)]
+            house_words, house_spans = [words[k] for k in keep], [spans[k] for k in keep]
+        added, entries = house_entries(controls, house_words, house_spans, piece.text, offset, head)
+        logits[head] += added
+        found[head] = (skip, entries)
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Stage 3: aggregate
+
+
+def _top(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(entries, key=lambda t: -t["weight"])[:MAX_TERMS]
+
+
+def aggregate(level: str, b: Batch, s: Scored, n_docs: int, thresholds: Mapping[str, float]) -> Columns:
+    """The rows of ``level`` (``doc`` holds article positions) from segmented, scored pieces."""
+    if level == "sentence":
+        return _sentence_rows(b, s)
+    paras = _paragraph_rows(b, s)
+    return paras if level == "paragraph" else _article_rows(paras, n_docs, thresholds)
+
+
+def _sentence_rows(b: Batch, s: Scored) -> Columns:
+    n = len(b.pieces)
+    return {"doc": [b.p_doc[p] for p in b.s_par], "paragraph": [b.p_num[p] for p in b.s_par], "sentence": b.s_num,
+            "start": b.s_start, "end": [a + len(p.text) for a, p in zip(b.s_start, b.pieces)], "kind": [CONTENT] * n,
+            "text": [p.text for p in b.pieces], **s.probs, **s.terms, "n_sentences": [1] * n}
+
+
+def _paragraph_rows(b: Batch, s: Scored) -> Columns:
+    n = len(b.p_doc)
+    last = [*b.p_first[1:], len(b.pieces)]
+    cols: Columns = {"doc": b.p_doc, "paragraph": b.p_num, "start": b.p_start, "end": b.p_end, "kind": b.p_kind,
+                     "text": b.p_text, "n_sentences": [e - a for a, e in zip(b.p_first, last)]}
+    for head in HEADS:
+        probs, tcol = s.probs[head], TERM_COLUMNS[head]
+        cols[head] = [max(probs[a:e]) if e > a else math.nan for a, e in zip(b.p_first, last)]
+        cols[tcol] = [_top(t for ts in s.terms[tcol][a:e] for t in ts) if e > a else [] for a, e in zip(b.p_first, last)]
+    assert all(len(v) == n for v in cols.values())
+    return cols
+
+
+def _article_rows(paras: Columns, n_docs: int, thresholds: Mapping[str, float]) -> Columns:
+    """One row per article over its content paragraphs (maximum, mean, share flagged, strongest terms)."""
+    rows: list[list[int]] = [[] for _ in range(n_docs)]
+    for i, d in enumerate(paras["doc"]):
+        rows[d].append(i)
+    cols: Columns = {c: [] for c in ["doc", *ARTICLE_COLUMNS]}
+    share = {LOADED: "share_loaded", FRAMING: "share_framing"}
+    for d, idx in enumerate(rows):
+        content = [i for i in idx if paras["kind"][i] == CONTENT]
+        n = len(content)
+        cols["doc"].append(d)
+        cols["n_paragraphs"].append(len(idx))
+        cols["n_content"].append(n)
+        for head in HEADS:
+            vals = [paras[head][i] for i in content]
+            ok = n and vals[0] == vals[0]
+            cols[head].append(max(vals) if ok else math.nan)
+            cols[f"{head}_mean"].append(sum(vals) / n if ok else math.nan)
+            cols[share[head]].append(sum(v >= thresholds.get(head, 0.5) for v in vals) / n if ok else math.nan)
+            tcol = TERM_COLUMNS[head]
+            cols[tcol].append(_top(t for i in content for t in paras[tcol][i]))
+        cols["n_sentences"].append(sum(paras["n_sentences"][i] for i in content))
+    return cols
+
+
+# ---------------------------------------------------------------------------------------------
+# The model
 
 
 class FramingModel:
     """A trained two-headed framing model.
 
-    Scoring uses each head's exported linear form (:mod:`classifier.compiled`), which gives the
-    same probabilities as the scikit-learn pipelines in :attr:`heads` without importing
-    scikit-learn. Build one with :meth:`from_pipelines`; load the shipped one with ``load_model()``.
+    Scoring uses each head's linear form (:mod:`classifier.linear`), which gives the same
+    probabilities as the scikit-learn pipelines in :attr:`heads` without importing scikit-learn.
+    Load the shipped one with ``load_model()``; :meth:`configure` applies an editor's allow list,
+    house cues and decision points.
     """
 
-    def __init__(
-        self,
-        scorer: Scorer,
-        meta: dict[str, Any] | None = None,
-        pipelines: bytes | dict[str, Any] | None = None,  # dict, or pipelines_bytes() of one
-        stop_words: frozenset[str] = frozenset(),
-    ):
+    def __init__(self, scorer: Scorer, meta: Mapping[str, Any] | None = None, stop_words: Iterable[str] = (),
+                 pipelines: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None,
+                 controls: Controls | None = None):
         self.scorer = scorer
         self.meta = dict(meta or {})
         self.stop_words = frozenset(stop_words)
         self._pipelines = pipelines
+        saved = {h: float(t) for h, t in (self.meta.get("decision_points") or {}).items() if h in HEADS}
+        self.controls = controls if controls is not None else Controls.build(scorer.lexicon, thresholds=saved)
+
+    @classmethod
+    def from_pipelines(cls, heads: Mapping[str, Any], meta: Mapping[str, Any] | None = None) -> FramingModel:
+        """Wrap fitted head pipelines (as built by :func:`classifier.training.build_head`)."""
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        from .linear import export
+
+        stop = sorted(set(ENGLISH_STOP_WORDS) | {"said", "says", "s", "t"})
+        return cls(export(heads), meta, stop, dict(heads))
+
+    def configure(self, allow: Iterable[str] = (), cues: Iterable[HouseCue] = (),
+                  thresholds: Mapping[str, float] | None = None) -> FramingModel:
+        """A copy of this model with an allow list, house cues and per-head decision points.
+
+        Allowed terms are never reported and their contribution is subtracted from the log-odds;
+        house cues add their weight and are always reported (``source: "house"``); a decision point
+        decides which scores count as flagged (terms listed, article shares).
+        """
+        merged = {**self.controls.thresholds, **(thresholds or {})}
+        controls = Controls.build(self.lexicon, allow, cues, merged)
+        return FramingModel(self.scorer, self.meta, self.stop_words, self._pipelines, controls)
 
     @property
-    def compiled(self) -> dict[str, LinearHead]:
-        """Each head's exported linear form."""
-        return {"loaded_language": self.scorer.loaded, "editorial_framing": self.scorer.framing}
-
-    @property
-    def lexicon(self) -> Lexicon:
+    def lexicon(self) -> Any:
         """The cue lexicon matcher both heads use."""
         return self.scorer.lexicon
 
-    @classmethod
-    def from_pipelines(cls, heads: dict[str, Any], meta: dict[str, Any] | None = None) -> FramingModel:
-        """Wrap fitted head pipelines (as built by :func:`classifier.model.build_head`)."""
-        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+    @property
+    def head_names(self) -> tuple[str, ...]:
+        """The heads this model was trained for (a head without labels gives NaN scores)."""
+        return tuple(h for h in HEADS if h in self.scorer.heads)
 
-        from .compiled import compile_head
-
-        lexicon = dict(heads["loaded_language"].named_steps["features"].transformer_list)["lexicon"].matcher_
-        scorer = Scorer(compile_head(heads["loaded_language"]), compile_head(heads["editorial_framing"]), lexicon)
-        return cls(scorer, meta, dict(heads), frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "s", "t"})
+    @property
+    def decision_points(self) -> dict[str, float]:
+        """The probability at or above which each head flags."""
+        return {h: self.controls.threshold(h) for h in HEADS}
 
     @property
     def heads(self) -> dict[str, Any]:
-        """The scikit-learn pipelines, one per head (unpickled on first use; imports scikit-learn)."""
-        if isinstance(self._pipelines, bytes):
-            self._pipelines = pickle.loads(zlib.decompress(self._pipelines))
+        """The scikit-learn pipelines, one per head (loaded on first use; imports scikit-learn)."""
+        if callable(self._pipelines):
+            self._pipelines = self._pipelines()
         if self._pipelines is None:
             raise AttributeError("this model was saved without its pipelines")
-        return self._pipelines
-
-    def pipelines_bytes(self) -> bytes | None:
-        """The pipelines as a zlib-compressed pickle, for saving (None when absent)."""
-        if self._pipelines is None or isinstance(self._pipelines, bytes):
-            return self._pipelines
-        return zlib.compress(pickle.dumps(self._pipelines, protocol=pickle.HIGHEST_PROTOCOL), 6)
+        return dict(self._pipelines)
 
     def __repr__(self) -> str:
-        return f"FramingModel(version={self.meta.get('version')!r}, sentences={self.meta.get('training_data', {}).get('n_sentences')!r})"
+        n = self.meta.get("training_data", {}).get("n_sentences")
+        return f"FramingModel(version={self.meta.get('version')!r}, sentences={n!r})"
 
-    # -- sentence level --------------------------------------------------------------------
+    # -- scoring -----------------------------------------------------------------------------
 
-    def _score(self, texts: Sequence[str], explain: bool = True) -> tuple[np.ndarray, np.ndarray, list[list[dict[str, Any]]]]:
-        """Both heads' probabilities and (with ``explain``) loaded-term explanations for each text."""
-        scored = self.scorer.score(texts)
-        loaded = np.array([_sigmoid(s[0]) for s in scored])
-        framing = np.array([_sigmoid(s[1]) for s in scored])
-        if not explain:
-            return loaded, framing, [[] for _ in texts]
-        terms = [self._explain(t, s[2]) if p >= 0.5 else [] for t, s, p in zip(texts, scored, loaded)]
-        return loaded, framing, terms
+    def _scored(self, pieces: Sequence[Piece], offsets: Sequence[int], explain: bool) -> Scored:
+        return score_pieces(self.scorer, pieces, offsets, self.stop_words, self.controls, explain)
 
-    def _explain(self, text: str, trace: Trace) -> list[dict[str, Any]]:
-        """The words of ``text`` that raised its loaded score most, merged into phrases."""
-        spans, weight, covered = self.scorer.contributions(text, trace)
-        stop = self.stop_words
-        floor = max(_TERM_MIN_WEIGHT, _TERM_RELATIVE * max(weight, default=0.0))
-        phrases: list[list[int]] = []
-        for k, w in enumerate(weight):
-            if w < floor or (not covered[k] and text[spans[k][0]:spans[k][1]].lower() in stop):
-                continue
-            if phrases and phrases[-1][-1] == k - 1 and text[spans[k - 1][1]:spans[k][0]].strip(" -") == "":
-                phrases[-1].append(k)
-            else:
-                phrases.append([k])
-        out = []
-        for ph in phrases:
-            a, b = spans[ph[0]][0], spans[ph[-1]][1]
-            out.append({"term": text[a:b], "start": a, "end": b, "weight": round(sum(weight[k] for k in ph), 3)})
-        out.sort(key=lambda t: -t["weight"])
-        return out[:_MAX_TERMS]
-
-    def score_sentences(self, sentences: Iterable[str], explain: bool = True) -> pd.DataFrame:
-        """Score each string as one sentence.
+    def score_sentences(self, sentences: Iterable[Any], explain: bool = True) -> Any:
+        """Score each string as one sentence (quotation marks read within it).
 
         Returns a DataFrame with columns ``text``, ``loaded_language``, ``editorial_framing``
-        (probabilities; 0.5 is the decision point) and ``loaded_terms`` (list of
-        ``{"term", "start", "end", "weight"}`` with offsets into that sentence; empty below 0.5, and
-        always empty with ``explain=False``, which scores about a quarter faster).
+        (probabilities; 0.5 is the decision point), ``loaded_terms`` and ``framing_terms`` (lists of
+        term entries with offsets into that sentence; empty below the decision point, and always
+        empty with ``explain=False``, which is faster). ``None`` and NaN count as empty text.
         """
-        texts = ["" if t is None else str(t) for t in sentences]
-        loaded, framing, terms = self._score(texts, explain)
-        return pd.DataFrame(
-            {"text": texts, "loaded_language": loaded, "editorial_framing": framing, "loaded_terms": terms},
-            columns=SENTENCE_COLUMNS,
-        )
+        import pandas as pd
 
-    # -- article level ---------------------------------------------------------------------
+        texts = [as_text(t, f"sentence {i}") for i, t in enumerate(sentences)]
+        s = self._scored([Piece(t) for t in texts], [0] * len(texts), explain)
+        cols = {"text": pd.Series(texts, dtype=object), **s.probs, **s.terms}
+        return pd.DataFrame(cols, columns=SENTENCE_COLUMNS)
 
-    def score_text(self, text: str, level: str = "paragraph") -> pd.DataFrame:
+    def score_columns(self, texts: Sequence[Any], level: str = "paragraph", explain: bool = True) -> Columns:
+        """:meth:`score_documents` as a dict of column lists, ``doc`` holding each row's position in ``texts``.
+
+        The fastest way to score in bulk (no DataFrame); columns as in :data:`classifier.schema.COLUMNS`.
+        """
+        if level not in LEVELS:
+            raise ValueError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
+        docs = [as_text(t, f"document {i}") for i, t in enumerate(texts)]
+        b = segment(docs)
+        s = self._scored(b.pieces, b.s_start, explain)
+        return aggregate(level, b, s, len(docs), self.decision_points)
+
+    def score_text(self, text: Any, level: str = "paragraph") -> Any:
         """Score an article: one row per paragraph (``level="paragraph"``) or per sentence.
 
         Paragraph rows: ``paragraph, start, end, kind, text, loaded_language, editorial_framing,
-        loaded_terms, n_sentences``; offsets (also those of ``loaded_terms``) index into ``text``.
-        Non-content paragraphs (captions, links, widgets, bylines) keep their ``kind`` and have
-        no scores. Empty text gives an empty frame.
+        loaded_terms, framing_terms, n_sentences``; offsets (also those of the terms) index into
+        ``text``. Non-content paragraphs (captions, links, widgets, bylines) keep their ``kind`` and
+        have no scores. Empty text gives an empty frame.
         """
         return self.score_documents([text], level=level).drop(columns="doc")
 
-    def score_documents(self, texts: Sequence[str], level: str = "paragraph", doc_ids: Sequence[Any] | None = None) -> pd.DataFrame:
+    def score_documents(self, texts: Sequence[Any], level: str = "paragraph", doc_ids: Sequence[Any] | None = None) -> Any:
         """Score many articles in one batch; rows carry a ``doc`` column (``doc_ids`` or the position).
 
         ``level`` is ``paragraph``, ``sentence`` or ``article`` (one row per text, even when ids repeat).
         """
-        if level not in ("paragraph", "sentence", "article"):
-            raise ValueError(f"level must be paragraph, sentence or article, not {level!r}")
-        ids = list(doc_ids) if doc_ids is not None else list(range(len(texts)))
-        # Paragraph rows and the pieces to score, as parallel lists (this loop runs for every
-        # paragraph of every article, so it avoids per-row dicts and objects).
-        p_doc: list[Any] = []
-        p_pos: list[int] = []
-        p_num: list[int] = []
-        p_start: list[int] = []
-        p_end: list[int] = []
-        p_kind: list[str] = []
-        p_text: list[str] = []
-        p_first: list[int] = []
-        piece_text: list[str] = []
-        piece_start: list[int] = []
-        piece_shift: list[int] = []
-        want_sentences = level == "sentence"
-        s_doc: list[Any] = []
-        s_par: list[int] = []
-        s_num: list[int] = []
-        s_kind: list[str] = []
-        s_text: list[str] = []
-        for d, text in enumerate(texts):
-            text = "" if text is None else str(text)
-            doc = ids[d]
-            for p_idx, (pstart, pend) in enumerate(paragraph_bounds(text)):
-                ptext = text[pstart:pend]
-                kind = paragraph_kind(ptext)
-                p_doc.append(doc)
-                p_pos.append(d)
-                p_num.append(p_idx)
-                p_start.append(pstart)
-                p_end.append(pend)
-                p_kind.append(kind)
-                p_text.append(ptext)
-                p_first.append(len(piece_text))
-                if kind != "content":
-                    continue
-                quotes = quote_spans(ptext)  # sorted, non-overlapping
-                quote_starts = [a for a, _ in quotes]
-                # the sentences of ``ptext`` (as :func:`sentences` gives them, without building spans)
-                for s_idx, (rel, rel_end) in enumerate(sentence_bounds(ptext)):
-                    # the one quote that can hold ``rel``: the last starting before it
-                    if quotes:
-                        q = bisect_left(quote_starts, rel) - 1
-                        inside = q >= 0 and rel < quotes[q][1]
-                    else:
-                        inside = False
-                    stext = ptext[rel:rel_end]
-                    # a sentence is already trimmed: it is its own single piece unless over-long
-                    cut = _pieces(stext, pstart + rel) if len(stext) > MAX_PIECE_CHARS else ((pstart + rel, stext),)
-                    for start, piece in cut:
-                        if inside and not piece.startswith(("“", "\"")):
-                            piece_text.append("“" + piece)
-                            piece_shift.append(1)
-                        else:
-                            piece_text.append(piece)
-                            piece_shift.append(0)
-                        piece_start.append(start)
-                        if want_sentences:
-                            s_doc.append(doc)
-                            s_par.append(p_idx)
-                            s_num.append(s_idx)
-                            s_kind.append(kind)
-                            s_text.append(piece)
-        loaded, framing, terms = self._score(piece_text)
-        shifted = [
-            [{**t, "start": t["start"] - sh + st, "end": t["end"] - sh + st} for t in ts] if ts else []
-            for st, sh, ts in zip(piece_start, piece_shift, terms)
-        ]
-        if level == "sentence":
-            if not piece_text:
-                return pd.DataFrame([], columns=["doc", *SENTENCE_LEVEL_COLUMNS])
-            return pd.DataFrame(
-                {"doc": s_doc, "paragraph": s_par, "sentence": s_num, "start": piece_start,
-                 "end": [a + len(t) for a, t in zip(piece_start, s_text)], "kind": s_kind, "text": s_text,
-                 "loaded_language": [float(x) for x in loaded], "editorial_framing": [float(x) for x in framing],
-                 "loaded_terms": shifted, "n_sentences": [1] * len(piece_text)},
-                columns=["doc", *SENTENCE_LEVEL_COLUMNS],
-            )
-        n_par = len(p_doc)
-        p_last = [*p_first[1:], len(piece_text)]
-        p_loaded: list[float] = [np.nan] * n_par
-        p_framing: list[float] = [np.nan] * n_par
-        p_terms: list[list[dict[str, Any]]] = [[] for _ in range(n_par)]
-        p_nsent = [b - a for a, b in zip(p_first, p_last)]
-        loaded_l, framing_l = loaded.tolist(), framing.tolist()
-        for i, (a, b) in enumerate(zip(p_first, p_last)):
-            if b > a:  # a content paragraph: scores are its sentences' maximum
-                p_loaded[i] = max(loaded_l[a:b])
-                p_framing[i] = max(framing_l[a:b])
-                merged = [t for ts in shifted[a:b] for t in ts]
-                p_terms[i] = sorted(merged, key=lambda t: -t["weight"])[:_MAX_TERMS]
-        if level == "article":
-            return _articles(ids, p_pos, p_kind, p_loaded, p_framing, p_terms, p_nsent)
-        return pd.DataFrame(
-            {"doc": p_doc, "paragraph": p_num, "start": p_start, "end": p_end, "kind": p_kind, "text": p_text,
-             "loaded_language": p_loaded, "editorial_framing": p_framing, "loaded_terms": p_terms, "n_sentences": p_nsent},
-            columns=["doc", *PARAGRAPH_COLUMNS],
-        )
+        import pandas as pd
 
-
-def _articles(ids: list[Any], p_pos: list[int], p_kind: list[str], p_loaded: list[float], p_framing: list[float],
-              p_terms: list[list[dict[str, Any]]], p_nsent: list[int]) -> pd.DataFrame:
-    """One row per document (``ids[k]`` for the k-th text) from its paragraphs' columns.
-
-    Over content paragraphs only: ``loaded_language`` / ``editorial_framing`` are the maximum paragraph
-    score, ``*_mean`` the mean, ``share_*`` the share at or above 0.5, ``loaded_terms`` the article's
-    strongest terms; a document without content paragraphs has empty scores.
-    """
-    paras: list[list[int]] = [[] for _ in ids]
-    for i, k in enumerate(p_pos):
-        paras[k].append(i)
-    out = []
-    for doc, rows in zip(ids, paras):
-        content = [i for i in rows if p_kind[i] == "content"]
-        row: dict[str, Any] = {"doc": doc, "n_paragraphs": len(rows), "n_content": len(content)}
-        n = len(content)
-        for head, col in (("loaded_language", p_loaded), ("editorial_framing", p_framing)):
-            vals = [col[i] for i in content]
-            row[head] = max(vals) if n else np.nan
-            row[f"{head}_mean"] = sum(vals) / n if n else np.nan
-        row["share_loaded"] = sum(p_loaded[i] >= 0.5 for i in content) / n if n else np.nan
-        row["share_framing"] = sum(p_framing[i] >= 0.5 for i in content) / n if n else np.nan
-        row["loaded_terms"] = sorted((t for i in content for t in p_terms[i]), key=lambda t: -t["weight"])[:_MAX_TERMS]
-        row["n_sentences"] = sum(p_nsent[i] for i in content)
-        out.append(row)
-    return pd.DataFrame(out, columns=["doc", *ARTICLE_COLUMNS])
+        texts = list(texts)
+        ids = list(range(len(texts))) if doc_ids is None else list(doc_ids)
+        if len(ids) != len(texts):
+            raise ValueError(f"doc_ids has {len(ids)} ids for {len(texts)} texts")
+        cols = self.score_columns(texts, level)
+        cols["doc"] = [ids[i] for i in cols["doc"]]
+        order = ["doc", *{"paragraph": PARAGRAPH_COLUMNS, "sentence": SENTENCE_LEVEL_COLUMNS, "article": ARTICLE_COLUMNS}[level]]
+        frame = {c: pd.Series(cols[c], dtype=object) if c in ("doc", "text") else cols[c] for c in order}
+        return pd.DataFrame(frame, columns=order)

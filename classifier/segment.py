@@ -1,7 +1,7 @@
-"""Segmentation of news text: paragraphs, sentences, quoted spans and paragraph kinds.
+"""Segmentation of news text: paragraphs, sentences, quoted spans, scare quotes and paragraph kinds.
 
-Every function here is pure and returns character offsets into the string it was given, so that
-``text[start:end]`` is exactly the piece it reports.
+Every function here is pure, runs in time linear in its input, and returns character offsets into
+the string it was given, so that ``text[start:end]`` is exactly the piece it reports.
 """
 
 from __future__ import annotations
@@ -9,13 +9,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .schema import CONTENT, NON_CONTENT_KINDS
+
 __all__ = [
     "NON_CONTENT_KINDS",
     "Span",
-    "mask_quotes",
+    "clip_spans",
+    "paragraph_bounds",
     "paragraph_kind",
     "paragraphs",
     "quote_spans",
+    "scare_quotes",
+    "sentence_bounds",
     "sentences",
 ]
 
@@ -27,6 +32,15 @@ class Span:
     start: int
     end: int
     text: str
+
+
+def _trim_bounds(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """``(start, end)`` of ``text[start:end]`` trimmed of whitespace, or None if it is blank."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if end > start else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -45,18 +59,8 @@ def paragraphs(text: str) -> list[Span]:
     return [Span(a, b, text[a:b]) for a, b in paragraph_bounds(text)]
 
 
-def _trim_bounds(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """``(start, end)`` of ``text[start:end]`` trimmed of whitespace, or None if it is blank."""
-    piece = text[start:end]
-    left = len(piece) - len(piece.lstrip())
-    right = len(piece.rstrip())
-    if right <= left:
-        return None
-    return start + left, start + right
-
-
 def paragraph_bounds(text: str) -> list[tuple[int, int]]:
-    """The ``(start, end)`` of each of :func:`paragraphs`, without building spans (for batch scoring)."""
+    """The ``(start, end)`` of each of :func:`paragraphs`, without building spans."""
     if not text:
         return []
     # same length, same offsets: "\r\n" counts as one line end, a lone "\r" as another
@@ -98,29 +102,25 @@ _SENTENCE_STARTERS = frozenset(
 )
 _SOMETIMES_FINAL = frozenset("no co st sun sat mar est sec art v p ca inc corp ltd llc plc jr sr etc al bros".split())
 _OPENERS = "\"'“‘([{«"
-_WORD_BEFORE = re.compile(r"([\w.]+)$")
-# A sentence-ending candidate: "...", "…" or a run of [.!?], then closing quotes/brackets, then
-# whitespace (captured). It starts with a character class so the regex engine skips straight to the
-# next [.!?…] instead of trying every position.
-_CANDIDATE_NEXT = re.compile(r"[.!?…](?:(?<=\.)\.\.|(?<=[.!?])[.!?]*|(?<=…))[\"'”’)\]}»]*(?=(\s+))")
+# A run of sentence punctuation and the closing quotes or brackets after it. Nothing follows the
+# run in the pattern, so the engine never backtracks into it: one pass over the text.
+_PUNCT_RUN = re.compile(r"[.!?…]+[\"'”’)\]}»]*")
+_SPACES = re.compile(r"\s+")
 _NEXT_WORD = re.compile(r"[\w'’]+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_WORD_CHAR = re.compile(r"[\w.]")
+_MAX_WORD = 64  # an abbreviation, initial or number is shorter than this
 
 
-def _word_before(text: str, end: int) -> re.Match[str] | None:
-    r"""``_WORD_BEFORE.search(text, 0, end)`` without rescanning the text from its start.
-
-    The leftmost match of ``[\w.]+$`` is the whole run of word characters and dots before
-    ``end``; searching from a window start finds the same run unless the run reaches the window
-    start, in which case the window is widened. Linear in the run, not in the text.
-    """
-    width = 16
-    while True:
-        lo = max(0, end - width)
-        m = _WORD_BEFORE.search(text, lo, end)
-        if m is None or m.start() > lo or lo == 0:
-            return m
-        width *= 4
+def _word_before(text: str, end: int) -> str:
+    """The run of word characters and dots that ends at ``end`` (at most 64 characters, else ``""``)."""
+    i = end
+    floor = max(0, end - _MAX_WORD - 1)
+    while i > floor and _WORD_CHAR.match(text, i - 1):
+        i -= 1
+    if i == floor and floor > 0 and _WORD_CHAR.match(text, i - 1):
+        return ""  # a longer run: an ordinary (if odd) word, not an abbreviation
+    return text[i:end]
 
 
 def _next_word(text: str, start: int) -> str:
@@ -144,10 +144,9 @@ def _is_boundary(text: str, end_punct: int, token_end: int, next_start: int) -> 
     if not punct.startswith(".") or punct.startswith("..."):
         # "!" "?" always end a sentence before a capital; an ellipsis only before a capital too
         return True
-    m = _word_before(text, end_punct)
-    if not m:
+    word = _word_before(text, end_punct)
+    if not word:
         return True
-    word = m.group(1)
     low = word.lower().rstrip(".")
     if nxt.isdigit() and _NUMBER.fullmatch(word):
         return False
@@ -182,14 +181,18 @@ def sentence_bounds(text: str) -> list[tuple[int, int]]:
     """The ``(start, end)`` in ``text`` of each of :func:`sentences`, without building spans."""
     bounds: list[tuple[int, int]] = []
     pos = 0
-    for m in _CANDIDATE_NEXT.finditer(text):
+    n = len(text)
+    for m in _PUNCT_RUN.finditer(text):
         token_end = m.end()
-        if _is_boundary(text, m.start(), token_end, m.end(1)):
+        if token_end >= n or not text[token_end].isspace():
+            continue  # "U.S.-led", "3.5", "?!x": not followed by whitespace, not an end
+        next_start = _SPACES.match(text, token_end).end()  # type: ignore[union-attr]
+        if _is_boundary(text, m.start(), token_end, next_start):
             b = _trim_bounds(text, pos, token_end)
             if b:
                 bounds.append(b)
             pos = token_end
-    b = _trim_bounds(text, pos, len(text))
+    b = _trim_bounds(text, pos, n)
     if b:
         bounds.append(b)
     return bounds
@@ -197,6 +200,8 @@ def sentence_bounds(text: str) -> list[tuple[int, int]]:
 
 # ---------------------------------------------------------------------------------------------
 # Quotations
+
+_QUOTE_CHAR = re.compile("[\"“”]")
 
 
 def quote_spans(text: str) -> list[tuple[int, int]]:
@@ -223,117 +228,208 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-_QUOTE_CHAR = re.compile("[\"“”]")
-
-
 def _opens(text: str, i: int) -> bool:
     before = text[i - 1] if i > 0 else " "
     after = text[i + 1] if i + 1 < len(text) else " "
     return (before.isspace() or before in "([{—–-/:") and not after.isspace()
 
 
-QUOTE_TOKEN = " _quote_ "
-SHORT_QUOTE_TOKEN = " _shortquote_ "
+def clip_spans(spans: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
+    """``spans`` (sorted, non-overlapping) cut to ``[start, end)`` and shifted to start at 0."""
+    out = []
+    for a, b in spans:
+        if b <= start or a >= end:
+            continue
+        out.append((max(a, start) - start, min(b, end) - start))
+    return out
 
 
-def mask_quotes(text: str, spans: list[tuple[int, int]] | None = None, short_words: int = 3) -> str:
-    """Replace quoted spans by a placeholder so that only the writer's own voice remains.
+SCARE_QUOTE_MAX_WORDS = 4
+_TERMINAL = re.compile(r"[.!?…]")
+_LETTER = re.compile(r"[^\W\d_]")
 
-    Quotes of at most ``short_words`` words (scare quotes, a quoted label) keep their words and
-    gain a ``_shortquote_`` marker, because quoting a single word is itself a framing choice.
+
+def scare_quotes(text: str, spans: list[tuple[int, int]]) -> list[bool]:
+    """For each quoted span of ``text``: is it a scare quote, quoted words in the writer's own clause?
+
+    A scare quote has at most four words, sits inside a clause of the writer's (some letter comes
+    before it in ``text``, and no colon introduces it), closes within ``text``, and quotes words, not a
+    sentence (no ``. ! ?`` inside): ``the “experts”``, ``a “reform,” critics said``. Quoted
+    sentences and replies (``“Yes.”``, ``“It rained.”``) and quotations that open the text or run
+    past its end are quotations, however short.
     """
-    if spans is None:
-        spans = quote_spans(text)
-    if not spans:
-        return text
-    out: list[str] = []
-    pos = 0
-    for start, end in spans:
-        out.append(text[pos:start])
-        inner = text[start:end].strip("\"“” ")
-        if len(inner.split()) <= short_words:
-            out.append(SHORT_QUOTE_TOKEN + inner + " ")
-        else:
-            out.append(QUOTE_TOKEN)
-        pos = end
-    out.append(text[pos:])
-    return "".join(out)
+    out = []
+    for a, b in spans:
+        closed = b - a >= 2 and text[b - 1] in "\"”" and b <= len(text)
+        inner = text[a + 1:b - 1] if closed else ""
+        words = inner.split()
+        before = text[:a].rstrip()
+        out.append(
+            closed
+            and 1 <= len(words) <= SCARE_QUOTE_MAX_WORDS
+            and not _TERMINAL.search(inner)
+            and bool(_LETTER.search(before))
+            and not before.endswith(":")
+        )
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
 # Paragraph kinds
 
-NON_CONTENT_KINDS = ("caption", "related_link", "widget", "author_promo", "byline", "dateline")
-
 _CREDIT = (
     r"\((?=[^()]*(?:\b(?:Images?|Photos?|Photography|Pictures|AP|AFP|Reuters|Getty|Shutterstock|EPA|Pool"
     r"|Wikimedia|Handout|Courtesy|File)\b|[A-Za-z.]\s?/\s?[A-Z]))[^()]{3,120}\)"
 )
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_DAY = r"(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?\.?"
+_SOCIAL = r"(?:Twitter|X|Facebook|Instagram|Threads|Bluesky|TikTok|LinkedIn|Mastodon|YouTube|WhatsApp|Telegram)"
+_NAME = r"[A-Z][\w.'’-]+(?: (?:[A-Z][\w.'’-]+|de|van|von|da|al|el|bin)){0,3}"
+_AGENCY = r"(?:AP|AFP|Reuters|EPA|Getty Images|Shutterstock|Bloomberg|Pool|Handout|iStock(?:photo)?)"
 _KIND_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    (
-        "related_link",
-        re.compile(
-            r"^(?:RELATED|Related|READ MORE|Read [Mm]ore|MORE|More|SEE ALSO|See [Aa]lso|ALSO READ|Also [Rr]ead"
-            r"|WATCH|Watch|LISTEN|RECOMMENDED|Recommended|TRENDING|Trending|CLICK HERE|Click [Hh]ere"
-            r"|Sign up|SIGN UP|Subscribe|SUBSCRIBE|Read the (?:full|original) (?:article|story)"
-            r"|Continue [Rr]eading|Keep [Rr]eading|This (?:article|story) (?:was )?(?:originally|first) (?:appeared|published)"
-            r"|(?:Originally|First) published)\b.{0,200}$",
-            re.S,
-        ),
-    ),
-    (
-        "widget",
-        re.compile(
-            r"^(?:Share(?: this(?: article| story)?)?[.:!]?|Share on \w+|Tweet|Email|Print|Comments?"
-            r"|\d+ [Cc]omments?|Leave [Aa] [Rr]eply|Leave a [Cc]omment|Cancel [Rr]eply|Post a [Cc]omment"
-            r"|Exit [Mm]obile [Vv]ersion|Advertisement|ADVERTISEMENT|Sponsored|Skip to (?:main )?content"
-            r"|Back to top|Log ?in|Sign in|You must be logged in to post a comment\.?|Loading\.{0,3}"
-            r"|Copyright\b.*|©.*|All rights reserved\.?|Tags?:.*|Filed [Uu]nder:?.*|Topics?:.*"
-            r"|(?:Facebook|Twitter|LinkedIn|WhatsApp|Reddit|Pinterest|Email|Print)"
-            r"(?:[\s|,·•]+(?:Facebook|Twitter|X|LinkedIn|WhatsApp|Reddit|Pinterest|Email|Print|Copy [Ll]ink))*)$",
-            re.S,
-        ),
-    ),
-    (
-        "author_promo",
-        re.compile(
-            r"^(?:(?:You can )?[Ff]ollow\b.{0,80}\bon (?:Twitter|X|Facebook|Instagram|Threads|Bluesky|TikTok|LinkedIn)\b.{0,80}"
-            r"|.{0,80}\b(?:is|writes as) an? (?:\w+ )?(?:reporter|correspondent|writer|editor|columnist|contributor)\b"
-            r".{0,160}(?:Follow|Contact|Email|@\w+|\btwitter\b).{0,120}"
-            r"|(?:Contact|Email|Reach) (?:the )?(?:author|reporter|\w+ \w+) at .{0,80}"
-            r"|.{0,120}@\w+ on (?:Twitter|X)\.?)$",
-            re.S,
-        ),
-    ),
-    ("caption", re.compile(r"^(?:(?:Photo|Image|Picture|Credit|Photograph|File photo)s?(?: by)?\s*[:|].{0,200}|" + _CREDIT + r")$", re.S)),
-    (
-        "byline",
-        re.compile(
-            r"^(?:By|BY|Written by|Words by|Story by)\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}"
-            r"(?:\s*(?:,|and|&)\s*[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}){0,3}"
-            r"(?:\s*[|,–—-]\s*.{0,60})?$",
-            re.S,
-        ),
-    ),
-    (
-        "dateline",
-        re.compile(
-            r"^(?:(?:Published|Updated|Posted|Last updated)\b.{0,60}"
-            r"|(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4}.{0,30}"
-            r"|\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{4}.{0,30}"
-            r"|\d{4}-\d{2}-\d{2}(?:[T ][\d:]+)?\S*"
-            r"|[A-Z][A-Z .,'-]{2,40}(?:\([\w .]+\))?\s*[-–—]*)$",
-            re.S,
-        ),
-    ),
+    ("related_link", re.compile(
+        r"(?:RELATED|READ MORE|MORE|SEE ALSO|ALSO READ|WATCH|LISTEN|RECOMMENDED|TRENDING|CLICK HERE|MUST READ"
+        r"|DON'T MISS|READ NEXT|UP NEXT|VIDEO|PHOTOS|GALLERY|PODCAST)\b.{0,200}"
+        r"|(?:Related(?: [Cc]overage| [Ss]tories| [Aa]rticles?| [Cc]ontent| [Ll]inks?)?|Read [Mm]ore|Read [Nn]ext|Read [Aa]lso"
+        r"|More(?: [Ss]tories| [Cc]overage| [Nn]ews| from [^:|]{1,60}| on [^:|]{1,60})?|See [Aa]lso|Also [Rr]ead"
+        r"|Watch(?: [Nn]ow| [Ll]ive| the [Vv]ideo)?|Listen(?: [Nn]ow)?|Recommended(?: [Ss]tories| for [Yy]ou| [Rr]eading)?"
+        r"|Trending(?: [Nn]ow| [Ss]tories)?|Must [Rr]ead|Don't [Mm]iss|Up [Nn]ext|Video|Photos|Gallery|Podcast"
+        r"|(?:Next|Previous) (?:[Aa]rticle|[Ss]tory|[Pp]ost)|Editor'?s'? [Pp]icks?|Most (?:[Rr]ead|[Pp]opular|[Vv]iewed|[Ss]hared)"
+        r"|Top [Ss]tories|Latest(?: [Nn]ews| [Ss]tories)?|You (?:[Mm]ay|[Mm]ight) (?:[Aa]lso )?[Ll]ike|Further [Rr]eading)"
+        r"\s*(?:[:|»›>–—-]\s*.{0,200})?"
+        r"|(?:Click|Tap) here\b.{0,150}"
+        r"|Read (?:more|on)(?:\s*[:»›>…]|\s+(?:about|from|on|at|in|here)\b).{0,150}"
+        r"|Read the (?:full|original|complete) (?:article|story|report|interview)\b.{0,150}"
+        r"|(?:Continue|Keep) [Rr]eading\b.{0,100}"
+        r"|This (?:article|story|post) (?:was )?(?:originally|first) (?:appeared|published)\b.{0,160}"
+        r"|(?:Originally|First) published\b.{0,120}")),
+    ("widget", re.compile(
+        r"(?:[-–—•|]\s*)?(?:Share(?: this(?: article| story| post| page)?| on " + _SOCIAL + r"| via \w+)?[.:!]?|Tweet|Email|E-mail"
+        r"|Print|Comments?(?: \(\d+\))?|\d+ [Cc]omments?|(?:Show|View|Hide|Load|Read) (?:all )?comments|Leave [Aa] [Rr]eply"
+        r"|(?:Leave|Add|Post) a [Cc]omment|Cancel [Rr]eply|Join the [Cc]onversation|Exit [Mm]obile [Vv]ersion"
+        r"|Advertisement|ADVERTISEMENT|Sponsored(?: [Cc]ontent)?|Skip to (?:main )?content|Back to top|Log ?in|Sign in"
+        r"|(?:Story|Article) continues below(?: [Aa]dvertisement)?|Continue reading (?:below|the main story)"
+        r"|Scroll (?:down )?to continue(?: with content| reading)?|Like this:|Like us on " + _SOCIAL + r".{0,60}"
+        r"|Follow us on " + _SOCIAL + r".{0,80}|Share this:|Click to (?:share|email|print)\b.{0,80}|Copy [Ll]ink"
+        r"|Gift (?:this )?[Aa]rticle|Listen to (?:this )?(?:article|story)\b.{0,40}|Reprints?(?: (?:&|and) [Pp]ermissions)?"
+        r"|(?:Terms of (?:Use|Service)|Privacy Policy|Cookie (?:Policy|Settings)|Contact [Uu]s|About [Uu]s)(?:\s*[|·•]\s*"
+        r"(?:Terms of (?:Use|Service)|Privacy Policy|Cookie (?:Policy|Settings)|Contact [Uu]s|About [Uu]s))*"
+        r"|Report an? (?:error|typo|correction)|(?:Have|Got) a (?:news )?tip\?.{0,120}"
+        r"|Your email address will not be published\..{0,100}|Required fields are marked.{0,20}"
+        r"|You must be logged in to post a comment\.?|Loading\.{0,3}"
+        r"|(?:Enjoy|Get|Unlock) unlimited (?:digital )?access\b.{0,120}|Already a subscriber\?.{0,80}"
+        r"|This (?:article|story|content) is (?:only )?(?:available|exclusive|reserved) (?:to|for) (?:subscribers|members)\b.{0,80}"
+        r"|Subscribe(?: now| today| here| to (?:our|the) .{0,80}| for .{0,80})?[.!:]?"
+        r"|(?:Copyright|COPYRIGHT)\s*(?:©|\([Cc]\)|\d{4}).{0,200}|©.{0,200}|All [Rr]ights [Rr]eserved\.?"
+        r"|(?:Tags?|TAGS?|Topics?|TOPICS?|Filed [Uu]nder|FILED UNDER|Categories|Category)\s*:.{0,300}"
+        r"|Sign up (?:for|to) (?:our|the|a)\b.{0,80}\b(?:newsletters?|alerts|briefing|emails?)\b.{0,120}"
+        r"|(?:Download|Get) (?:our|the) .{0,40}\bapp\b.{0,120}"
+        r"|(?:Facebook|Twitter|LinkedIn|WhatsApp|Reddit|Pinterest|Email|Print|Flipboard)"
+        r"(?:[\s|,·•]+(?:Facebook|Twitter|X|LinkedIn|WhatsApp|Reddit|Pinterest|Email|Print|Flipboard|Copy [Ll]ink))*)"
+        r"(?:\s*[-–—•|])?")),
+    ("author_promo", re.compile(
+        r"(?:You can )?[Ff]ollow (?:\S+ ){0,5}on " + _SOCIAL + r"\b.{0,100}"
+        r"|" + _NAME + r" (?:is|writes as) an? (?:[\w-]+ ){0,4}"
+        r"(?:reporter|correspondent|writer|editor|columnist|contributor|producer)\b.{0,200}"
+        r"(?:[Ff]ollow (?:him|her|them)|[Cc]ontact (?:him|her|them)|[Ee]mail (?:him|her|them)|[Rr]each (?:him|her|them)"
+        r"|@\w+|on " + _SOCIAL + r"\b|reached at|[Ee]mail\b).{0,120}"
+        r"|" + _NAME + r" (?:covers|writes about|reports on|is the [\w' ]{0,60}?(?:correspondent|reporter|editor|writer|columnist))"
+        r"\b.{0,200}(?:reached at|[Ee]mail\b|@\w+|[Ff]ollow (?:him|her|them)|[Cc]ontact (?:him|her|them)|[Tt]ip\?).{0,120}"
+        r"|(?:Support local journalism: )?(?:Contact|Email|Reach) (?:the )?(?:author|reporter|writer|him|her|them|(?:reporter )?"
+        + _NAME + r")(?:s)?\s*(?:at|on|via|:)\s*.{0,80}"
+        r"|About the (?:author|reporter|writer)s?\s*:.{0,300}|More (?:from|by) this (?:author|writer|reporter)"
+        r"|.{0,120}@\w+ on (?:Twitter|X)\.?")),
+    ("caption", re.compile(
+        r"(?:Photo|Image|Picture|Credit|Photograph|File [Pp]hoto|Pictured|PHOTO|IMAGE|FILE PHOTO|Photo [Cc]redit|Photo illustration)s?"
+        r"(?: by)?\s*[:|].{0,250}|" + _CREDIT +
+        r"|(?:Photo|Image|Photograph|Video|Photo illustration|Illustration)s? (?:by|courtesy of|courtesy|via|credit)\b.{0,150}"
+        r"|\[(?:Photo|Image|Picture)s?:? [^\]]{0,150}\]|Pictured(?:,? from left)?[:,] .{0,250}"
+        r"|(?:[\w .'-]{0,60} via )?" + _AGENCY + r"(?: (?:Photos?|Images))?(?:\s*/\s*[\w .'-]{1,60})?"
+        r"|Enlarge this image|[Tt]oggle caption|Supplied|Handout|File photo|Hide caption|Caption")),
+    ("dateline", re.compile(
+        r"(?:Published|Updated|Posted|Last updated|PUBLISHED|UPDATED)(?: on| at)?:?\s*(?:(?:\d|" + _MONTH + r"|" + _DAY
+        + r").{0,120})?"
+        r"|(?:" + _DAY + r",?\s+)?" + _MONTH + r"\s+\d{1,2},?\s+\d{4}.{0,40}"
+        r"|(?:" + _DAY + r",?\s+)?\d{1,2}\s+" + _MONTH + r"\s+\d{4}.{0,40}"
+        r"|\d{4}-\d{2}-\d{2}(?:[T ][\d:]+)?\S*"
+        r"|(?:\d+|an?|one) (?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?) ago|Yesterday|Just now"
+        r"|[A-Z][A-Z .,'-]{2,40}(?:\([\w .]+\))?\s*[-–—]*")),
 ]
-_CAPTION_TAIL = re.compile(_CREDIT + r"\s*$")
-# All kind patterns as one alternation, tried in list order at position 0 exactly as the loop
-# would (one regex call per paragraph instead of one per kind). Only when they share flags.
-_KIND_ANY = (
-    re.compile("|".join(f"(?P<{kind}>{p.pattern})" for kind, p in _KIND_PATTERNS), _KIND_PATTERNS[0][1].flags)
-    if len({p.flags for _, p in _KIND_PATTERNS}) == 1 else None
+_CAPTION_TAIL = re.compile(r"(?:" + _CREDIT + r"|(?:Photo|Image|Credit|Photograph)s?\s*:\s*[^.:]{2,80})\s*$")
+_KIND_ANY = re.compile("|".join(f"(?P<{kind}>(?:{p.pattern})$)" for kind, p in _KIND_PATTERNS), re.S)
+_LINK_HEADER = re.compile(r".{1,40}:$")  # "Read more:", "Related:" over a list of headlines
+
+_BYLINE_START = re.compile(r"(?:By|BY|Written by|Words by|Story by|Reporting by|Compiled by|Edited by)\s+")
+_BYLINE_WHOLE = re.compile(
+    r"(?:By|BY|From) (?:[Tt]he )?(?:Associated Press|Reuters|AFP|Agence France-Presse|Bloomberg(?: News)?"
+    r"|[Ss]taff(?: [Rr]eports?| [Ww]riters?)?"
+    r"|(?:[Tt]he )?[Ee]ditorial [Bb]oard|[Nn]ews [Ss]ervices|[Ww]ire [Ss]ervices|[Ss]taff and [Ww]ire [Rr]eports)"
+    r"|(?:From )?[Ss]taff [Rr]eports?|[Ss]taff [Rr]eport"
+    r"|(?:Senior |Staff |Contributing |Special |Chief |Political |National |Deputy |Managing |Associate )*"
+    r"(?:Writer|Reporter|Correspondent|Editor|Columnist|Contributor)s?(?:,? .{0,40})?")
+_BARE_NAME = re.compile(_NAME)
+_NAME_WORD = re.compile(r"[A-Z][\w.'’-]*")
+_NOT_NAMES = frozenset(
+    """
+    the this that then now monday tuesday wednesday thursday friday saturday sunday january february march april
+    may june july august september october november december today tomorrow tonight noon midnight election
+    christmas easter spring summer fall autumn winter law contrast comparison far most some all early late mid
+    """.split()
 )
+_BYLINE_TAIL_WORDS = frozenset("and of the for at in to staff writer reporter correspondent contributor editor news senior "
+                               "special political national chief bureau".split())
+_MAX_KIND_CHARS = 400  # a line longer than this (after normalising whitespace) is content
+_MAX_LINES_CHARS = 4000  # a paragraph longer than this is content without looking at its lines
+_SHORT_LINE_WORDS = 15  # under a link-list header, headline-length lines are links
+_SENTENCE_END = re.compile(r"[a-z]{2,}[.!?]$")  # "..., was the last day the plant operated." is prose, not a dateline
+
+
+def _is_byline(t: str) -> bool:
+    """``By Jane Doe``, ``By JANE DOE and JOHN ROE, Associated Press``, ``By Jane Doe | Staff Writer``."""
+    if _BYLINE_WHOLE.fullmatch(t):
+        return True
+    m = _BYLINE_START.match(t)
+    if not m:
+        return False
+    words = t[m.end():].split(" ")
+    names = 0
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if w in ("and", "&") and names:
+            i += 1
+            continue
+        bare = w.rstrip(",")
+        if not _NAME_WORD.fullmatch(bare) or bare.lower().strip(".") in _NOT_NAMES:
+            break
+        names += 1
+        i += 1
+        if w.endswith(","):
+            break
+    if not names or names > 12:
+        return False
+    tail = [w for w in words[i:] if w not in ("|", "-", "–", "—")]
+    if not tail:
+        return True
+    if len(tail) > 8 or (tail[-1].endswith((".", "!", "?")) and not tail[-1][:1].isupper()):
+        return False
+    return all(w[:1].isupper() or w.strip(",.|") in _BYLINE_TAIL_WORDS for w in tail)
+
+
+def _line_kind(t: str) -> str:
+    """The kind of one line of text with normalised whitespace."""
+    if not t:
+        return "widget"
+    if len(t) > _MAX_KIND_CHARS:
+        return CONTENT
+    m = _KIND_ANY.match(t)
+    if m and not (m.lastgroup == "dateline" and _SENTENCE_END.search(t)):
+        return m.lastgroup or CONTENT
+    if _is_byline(t):
+        return "byline"
+    if _CAPTION_TAIL.search(t) and len(t.split()) <= 60:
+        return "caption"  # a short description ending in a credit "(Name/Agency Images)"
+    return CONTENT
 
 
 def paragraph_kind(text: str) -> str:
@@ -341,21 +437,25 @@ def paragraph_kind(text: str) -> str:
 
     Non-content paragraphs are what scrapers leave around an article: photo captions and credits,
     "RELATED:" and "Read more" links, share/comment/footer widgets, author promotions, and bylines
-    or datelines standing alone.
+    or datelines standing alone. Whitespace (non-breaking and thin spaces, tabs) is normalised first.
+    A paragraph of several lines is non-content only when every line is (it then takes the first
+    line's kind): a content line makes the whole paragraph content.
     """
-    t = text.strip()
-    if not t:
-        return "widget"
-    if len(t) <= 400:
-        if _KIND_ANY is not None:
-            m = _KIND_ANY.match(t)
-            if m:
-                return next(kind for kind, _ in _KIND_PATTERNS if m.group(kind) is not None)
-        else:
-            for kind, pattern in _KIND_PATTERNS:
-                if pattern.match(t):
-                    return kind
-        # a caption: a short description ending in a credit "(Name/Agency Images)"
-        if _CAPTION_TAIL.search(t) and len(t.split()) <= 60:
-            return "caption"
-    return "content"
+    if len(text) > _MAX_LINES_CHARS:
+        return CONTENT
+    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    if len(lines) <= 1:
+        return _line_kind(lines[0] if lines else "")
+    kinds = [_line_kind(line) for line in lines]
+    if CONTENT not in kinds:
+        return kinds[0]
+    if kinds[0] == "related_link" and _LINK_HEADER.fullmatch(lines[0]) and all(
+            k != CONTENT or (len(line.split()) <= _SHORT_LINE_WORDS and not line.endswith(".")) for k, line in zip(kinds, lines)):
+        return "related_link"  # "Read more:" over a list of headlines
+    if any(_BYLINE_WHOLE.fullmatch(line) for line in lines) and all(
+            k != CONTENT or _BARE_NAME.fullmatch(line) for k, line in zip(kinds, lines)):
+        return "byline"  # a name on one line, "Staff Writer" on the next
+    whole = " ".join(lines)
+    if len(whole) <= _MAX_KIND_CHARS and _CAPTION_TAIL.search(whole) and len(lines) <= 3:
+        return "caption"  # a description wrapped over lines, ending in a credit
+    return CONTENT

@@ -1,24 +1,36 @@
-"""Training: data files in, a saved model + manifest (+ model card) out, with a short report."""
+"""Training: labelled files in, a checked, saved model + manifest + model card out, with a short report."""
 
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from . import __version__
 from .card import write_card
-from .data import HEADS, default_corpus_paths, default_lexicon_path, fingerprint, load_corpus, load_labelled
-from .features import read_lexicon
-from .model import fit_heads
-from .persist import save_model
+from .corpus import default_corpus_paths, default_lexicon_path, default_side_terms_path, fingerprint, load_labelled
+from .lexicon import Entry, read_lexicon
+from .persist import default_output_path, manifest_path, save_model
+from .schema import DECISION_POINT, HEADS
 from .score import FramingModel
+from .training import DEFAULT_FLOOR, HeadOptions, fit_heads, parity_check
+from .words import canonical, read_side_terms, tokenize
 
-__all__ = ["TrainReport", "train"]
+__all__ = ["REFERENCE_SENTENCES", "TrainReport", "train"]
+
+# Sentences whose probabilities training records in the manifest, so that any later change to the
+# scoring code that moves a prediction is caught (tests compare them with the loaded model).
+REFERENCE_SENTENCES = (
+    "The regime's thugs attacked peaceful marchers.",
+    "The council approved the budget 7-2 on Tuesday, a spokeswoman said.",
+    "Critics claimed the so-called reform was a giveaway to donors.",
+    "“This budget is a disgrace,” said council member Rita Vance.",
+    "Even the mayor's allies now doubt the plan.",
+    "The far-left passed the bill.",
+    "“Yes.”",
+    "a",
+)
 
 
 @dataclass
@@ -34,18 +46,29 @@ class TrainReport:
         m = self.manifest
         out = [f"trained on {m['training_data']['n_sentences']} sentences from {', '.join(m['training_data']['files'])}"]
         for head in HEADS:
-            c = m["counts"].get(head)
-            cv = m["cv"].get(head)
+            c, cv = m["counts"].get(head), m["cv"].get(head)
             if not c:
+                out.append(f"  {head}: no labels, head not trained (scores will be empty)")
                 continue
             line = f"  {head}: {c['positive']} positive / {c['negative']} negative"
             if cv:
-                line += (f"; group {cv['folds']}-fold CV macro-F1 {cv['macro_f1']:.3f}, ROC-AUC {cv['roc_auc']:.3f}"
-                         f" (decision point: raw probability {m['thresholds'][head]:.2f})")
+                line += f"; group {cv['folds']}-fold CV macro-F1 {cv['macro_f1']:.3f}, ROC-AUC {cv['roc_auc']:.3f}, C={cv['C']:g}"
             out.append(line)
-        out.append(f"wrote {self.model_path} ({m['size_bytes'] / 1e6:.1f} MB), {self.model_path.with_suffix('.json').name}"
-                   f" and {self.card_path.name}")
+        out.append(f"wrote {self.model_path} ({m['size_bytes'] / 1e6:.1f} MB), {manifest_path(self.model_path).name}, "
+                   f"{m['pipelines']['file']} and {self.card_path.name}")
         return out
+
+
+def side_neutral_lexicon(entries: Sequence[Entry], canon: Mapping[str, str]) -> tuple[Entry, ...]:
+    """Lexicon entries whose words name a side share a concept with their mirror ("far-left" and "far-right")."""
+    out = []
+    for e in entries:
+        words = tokenize(e.term)
+        mapped = [canonical(w, canon) for w in words]
+        if mapped != words and not e.concept:
+            e = Entry(e.term, e.category, " ".join(mapped), e.pos, e.alternative, e.exclude)
+        out.append(e)
+    return tuple(out)
 
 
 def train(
@@ -57,62 +80,65 @@ def train(
     label_columns: dict[str, str] | None = None,
     with_default_data: bool = False,
     lexicon: str | Path | None = None,
+    side_terms: str | Path | None = None,
     folds: int = 5,
     tune_threshold: bool = False,
     C: float | None = None,
+    floor: float = DEFAULT_FLOOR,
+    benchmark: str | Path | None = None,
+    encoding: str | None = None,
 ) -> TrainReport:
-    """Train both heads and save the model (default: the project corpus -> the shipped model path).
+    """Train both heads and save the model (default: the project corpus -> ``./models/framing-default.npz``).
 
-    External files (``preset`` or ``label_columns``, or columns named after the heads) can be used
-    instead of, or with ``with_default_data`` together with, the project corpus. ``C`` fixes the
-    regularisation of both heads instead of choosing it by group cross-validation.
+    ``data`` files replace the project corpus, or join it with ``with_default_data``; their labels come
+    from ``preset``, ``label_columns`` or columns named after the heads (one head is enough). ``C``
+    fixes the regularisation instead of choosing it by group cross-validation. The exported scorer is
+    checked against the pipelines before anything is written. ``benchmark`` (a CSV in BABE's layout)
+    fills the model card's real-news section.
     """
-    from .persist import default_model_path
+    import pandas as pd
 
-    external = bool(data) and (preset is not None or label_columns or not _is_project_format(data))
-    frames = []
-    files: list[Path] = []
-    if external:
-        for p in data or ():
-            d = load_labelled(p, text_column=text_column, label_columns=label_columns, preset=preset)
-            d["group"] = Path(p).name + ":" + d["group"].astype(str)
-            frames.append(d)
-            files.append(Path(p))
-        if with_default_data:
-            frames.insert(0, load_corpus(None))
-            files = [*default_corpus_paths(), *files]
-    else:
-        paths = [Path(p) for p in data] if data else default_corpus_paths()
-        frames.append(load_corpus(paths))
-        files = paths
+    frames, files = [], []
+    if not data or with_default_data:
+        frames.append(load_labelled(default_corpus_paths(), encoding=encoding))
+        files += default_corpus_paths()
+    if data:
+        frames.append(load_labelled(list(data), text_column=text_column, label_columns=label_columns, preset=preset,
+                                    encoding=encoding))
+        files += [Path(p) for p in data]
     table = pd.concat(frames, ignore_index=True)
+    if len(frames) > 1:  # keep the two sources' groups apart
+        table["group"] = [f"{k}:{g}" for k, f in enumerate(frames) for g in f["group"]]
     lex_path = Path(lexicon) if lexicon else default_lexicon_path()
-    lex = read_lexicon(lex_path)
-    result = fit_heads(table, lex, folds=folds, tune_threshold=tune_threshold, C=C)
+    side_path = Path(side_terms) if side_terms else default_side_terms_path()
+    canon = read_side_terms(side_path) if side_path.exists() else ()
+    options = HeadOptions(side_neutral_lexicon(read_lexicon(lex_path), dict(canon)), canon, floor)
+    result = fit_heads(table, options, folds=folds, tune_threshold=tune_threshold, C=C)
     meta = {
-        "version": __version__,
-        "training_data": {
-            "files": [p.name for p in files],
-            "fingerprint": fingerprint([*files, lex_path]),
-            "n_sentences": len(table),
-            "lexicon": lex_path.name,
-            "lexicon_terms": len(lex),
-        },
+        "version": _package_version(),
+        "training_data": {"files": [p.name for p in files], "fingerprint": fingerprint([*files, lex_path]),
+                          "n_sentences": len(table), "lexicon": lex_path.name, "lexicon_terms": len(options.lexicon),
+                          "side_terms": len(canon), "length_floor": floor},
+        "heads": list(result.heads),
         "thresholds": result.thresholds,
-        "decision_point": 0.5,
+        "decision_points": {h: DECISION_POINT for h in result.heads},
         "aggregation": "paragraph score = max of its sentences' scores",
         "counts": result.counts,
         "cv": result.cv,
     }
     model = FramingModel.from_pipelines(result.heads, meta)
-    out_path = Path(out) if out else default_model_path()
-    manifest = save_model(model, out_path, {"trained_at": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")})
-    card = write_card(model, out_path, manifest, None if external else table)
+    parity_check(result.heads, model.scorer, [*table["text"].iloc[:: max(1, len(table) // 300)], *REFERENCE_SENTENCES])
+    scores = model.score_sentences(list(REFERENCE_SENTENCES), explain=False)
+    model.meta["reference_scores"] = {"sentences": list(REFERENCE_SENTENCES),
+                                      **{h: [round(float(x), 12) for x in scores[h]] for h in result.heads}}
+    out_path = Path(out) if out else default_output_path()
+    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    manifest = save_model(model, out_path, {"trained_at": stamp})
+    card = write_card(model, out_path, manifest, table if not data else None, benchmark)
     return TrainReport(out_path, manifest, card)
 
 
-def _is_project_format(paths: Sequence[str | Path]) -> bool:
-    """True when every file is in the project corpus format (has ``text`` and both head columns)."""
-    from .data import read_table
+def _package_version() -> str:
+    from . import __version__
 
-    return all({"text", *HEADS} <= set(read_table(p).columns) for p in paths)
+    return __version__

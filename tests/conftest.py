@@ -38,7 +38,7 @@ def small_corpus(tmp_path_factory, corpus_rows):
 def small_model_path(tmp_path_factory, small_corpus):
     from classifier.train import train
 
-    out = tmp_path_factory.mktemp("model") / "small.joblib"
+    out = tmp_path_factory.mktemp("model") / "small.npz"
     train([small_corpus], out, folds=2, C=8.0)
     return out
 

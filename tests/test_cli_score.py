@@ -24,8 +24,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from classifier.cli import main
-from classifier.output import SCHEMAS, output_columns
 from classifier.persist import default_model_path, manifest_path
+from classifier.schema import column_kind, output_columns
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -135,9 +135,10 @@ def check_rows(rows: list[dict], level: str, texts: dict[str, str], with_text: b
         doc = texts[r["doc"]]
         if with_text:
             assert doc[r["start"]:r["end"]] == r["text"]
-        for t in r["loaded_terms"]:
-            assert {"term", "start", "end"} <= set(t)
+        for t in [*r["loaded_terms"], *r["framing_terms"]]:
+            assert {"term", "start", "end", "weight"} <= set(t)
             assert doc[t["start"]:t["end"]] == t["term"]
+        assert all("device" in t for t in r["framing_terms"])
         if r["kind"] != "content":
             assert r["loaded_language"] is None and r["n_sentences"] == 0
 
@@ -325,7 +326,8 @@ def test_every_format_same_schema_and_values(capsys, articles, tmp_path, level):
         rows = got[fmt]
         assert [list(r) for r in rows] == [output_columns(level)] * len(ref)
         for a, b in zip(ref, rows):
-            for col, kind in SCHEMAS[level].items():
+            for col in output_columns(level):
+                kind = column_kind(col)
                 x, y = a[col], b[col]
                 if kind == "terms":
                     y = json.loads(y) if fmt == "csv" else y
@@ -442,7 +444,7 @@ def test_each_bad_input_gets_one_line_and_the_rest_is_scored(capsys, articles, t
     assert "malformed JSON" in rows_msgs[0] and "not a JSON object" in rows_msgs[1] and "no 'text' field" in rows_msgs[2]
     docs = [r["doc"] for r in jsonl(out)]
     assert docs == [f"{bad / 'rows.jsonl'}:1", f"{bad / 'rows.jsonl'}:5", str(articles["rail"])]
-    assert lines[-1].startswith("framing: 8 inputs had errors")
+    assert lines[-1] == "framing: 3 documents scored, 3 rows written, 10 problems in 8 inputs"
 
 
 def test_empty_file_alone_is_a_note_not_an_error(capsys, tmp_path):

@@ -11,7 +11,7 @@ import pytest
 from classifier import load_model
 from classifier.card import card_path
 from classifier.cli import main
-from classifier.data import load_labelled
+from classifier.corpus import load_labelled
 from classifier.evaluate import evaluate, format_report, head_metrics
 from classifier.persist import manifest_path
 
@@ -118,7 +118,7 @@ def test_evaluate_cli_label_columns_and_errors(tmp_path, capsys):
 
 
 def test_train_on_external_data_round_trip(babe_like, tmp_path, capsys):
-    out = tmp_path / "babe_model.joblib"
+    out = tmp_path / "babe_model.npz"
     assert main(["train", "--data", str(babe_like), "--preset", "babe", "--out", str(out), "--folds", "2"]) == 0
     assert "trained on 10 sentences" in capsys.readouterr().out
     manifest = json.loads(manifest_path(out).read_text())
@@ -134,7 +134,7 @@ def test_train_on_external_data_round_trip(babe_like, tmp_path, capsys):
 
 
 def test_train_with_default_data_adds_the_corpus(babe_like, tmp_path, corpus_rows, capsys):
-    out = tmp_path / "both.joblib"
+    out = tmp_path / "both.npz"
     assert main(["train", "--data", str(babe_like), "--preset", "babe", "--with-default-data", "--out", str(out), "--folds", "0"]) == 0
     manifest = json.loads(manifest_path(out).read_text())
     assert manifest["training_data"]["n_sentences"] == len(corpus_rows) + len(BABE_LIKE)
@@ -145,7 +145,7 @@ def test_model_card_is_regenerated_by_training(tmp_path, small_corpus, babe_like
     from classifier.train import train
 
     monkeypatch.setenv("FRAMING_BENCHMARK", str(babe_like))
-    out = tmp_path / "m.joblib"
+    out = tmp_path / "m.npz"
     report = train([small_corpus], out, folds=2, C=8.0)
     card = card_path(out).read_text(encoding="utf-8")
     m = report.manifest
@@ -157,7 +157,7 @@ def test_model_card_is_regenerated_by_training(tmp_path, small_corpus, babe_like
     assert "| loaded_language | left |" in card
     monkeypatch.setenv("FRAMING_BENCHMARK", str(tmp_path / "absent.csv"))
     train([small_corpus], out, folds=0, C=8.0)
-    assert "Not measured here" in card_path(out).read_text(encoding="utf-8")
+    assert "Skipped in this run" in card_path(out).read_text(encoding="utf-8")
 
 
 def test_shipped_model_card_matches_the_shipped_model():

@@ -1,8 +1,15 @@
 """Segmentation: offsets slice back to the text; abbreviations, quotes and paragraph kinds."""
 
+import json
+import time
+from pathlib import Path
+
 import pytest
 
-from classifier.segment import mask_quotes, paragraph_kind, paragraphs, quote_spans, sentences
+from classifier.segment import clip_spans, paragraph_kind, paragraphs, quote_spans, scare_quotes, sentence_bounds, sentences
+from classifier.words import QUOTE_TOKEN, SHORT_QUOTE_TOKEN, writer_voice
+
+PROBES = Path(__file__).resolve().parent / "probes"
 
 ARTICLE = (
     "WASHINGTON (Reuters) -\n\n"
@@ -90,10 +97,35 @@ def test_apostrophes_are_not_quotes():
     assert quote_spans("The mayor's plan isn't popular, and the '90s are over.") == []
 
 
-def test_mask_quotes_keeps_writer_voice():
-    masked = mask_quotes("“These thugs must be stopped now,” Mayor Lee said of the “experts”.")
-    assert "thugs" not in masked and "Mayor Lee said" in masked
-    assert "experts" in masked and "_shortquote_" in masked and "_quote_" in masked
+def test_writer_voice_masks_quotations_and_keeps_scare_quotes():
+    words = writer_voice("“These thugs must be stopped now,” Mayor Lee said of the “experts”.").words
+    assert "thugs" not in words and words[:4] == [QUOTE_TOKEN, "mayor", "lee", "said"]
+    assert words[-2:] == [SHORT_QUOTE_TOKEN, "experts"]
+
+
+@pytest.mark.parametrize("text, scare", [
+    ("“Yes.”", [False]),
+    ('"Hello."', [False]),
+    ("“It rained.”", [False]),
+    ("“No comment,” she said.", [False]),
+    ("He said: “No.”", [False]),
+    ("The so-called “experts” were wrong.", [True]),
+    ("Critics call the plan a “reform,” but it cuts benefits.", [True]),
+    ("The “investment” never paid off, and “nobody at all knows why” either.", [True, False]),
+])
+def test_a_quotation_is_a_scare_quote_only_inside_the_writers_clause(text, scare):
+    assert scare_quotes(text, quote_spans(text)) == scare
+
+
+def test_sentences_of_a_multi_sentence_quotation_know_they_are_quoted():
+    para = "“We studied it. We found nothing wrong. Otherwise, no interest!,” the minister wrote."
+    quotes = quote_spans(para)
+    bounds = sentence_bounds(para)
+    assert len(bounds) == 3
+    for a, b in bounds[:2]:  # wholly inside the quotation: one _quote_ token, nothing in the writer's voice
+        assert writer_voice(para[a:b], clip_spans(quotes, a, b)).words == [QUOTE_TOKEN]
+    a, b = bounds[2]
+    assert writer_voice(para[a:b], clip_spans(quotes, a, b)).words == [QUOTE_TOKEN, "the", "minister", "wrote"]
 
 
 @pytest.mark.parametrize(
@@ -139,3 +171,66 @@ def test_unicode_never_raises():
             assert weird[s.start:s.end] == s.text
         paragraph_kind(p.text)
         quote_spans(p.text)
+
+
+def _rows(name):
+    return [json.loads(line) for line in (PROBES / f"{name}.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("text", [
+    "More than 100 people were killed by the brutal regime on Tuesday.",
+    "By Friday, the corrupt regime had collapsed.",
+    "Copyright lawyers slammed the disgraceful ruling.",
+    "Recommended doses were cut in half after the trial.",
+    "Watch out: the storm is expected to strengthen overnight.",
+    "The suspect is a freelance writer who spewed hate on twitter for years.",
+    "Click here to read our full coverage\nMore than 1,200 residents attended public hearings on the plan last year, "
+    "and written comments were roughly evenly split, the clerk's office said.",
+])
+def test_content_that_starts_like_junk_stays_content(text):
+    assert paragraph_kind(text) == "content"
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("Follow Frances Martel on\u00a0Facebook\u00a0and\u00a0Twitter.", "author_promo"),
+    ("Share.\nLeave A Reply", "widget"),
+    ("Share\u2009this\tarticle", "widget"),
+    ("Advertisement\nStory continues below advertisement", "widget"),
+])
+def test_whitespace_is_normalised_and_all_junk_lines_make_a_junk_paragraph(text, kind):
+    assert paragraph_kind(text) == kind
+
+
+def test_kind_probe_corpus_keeps_all_content_and_catches_junk():
+    rows = _rows("kinds")
+    content = [r["text"] for r in rows if r["kind"] == "content"]
+    junk = [r for r in rows if r["kind"] != "content"]
+    assert len(content) >= 100 and len(junk) >= 100
+    lost = [t for t in content if paragraph_kind(t) != "content"]
+    assert lost == []
+    caught = sum(paragraph_kind(r["text"]) != "content" for r in junk) / len(junk)
+    assert caught >= 0.97
+    same_kind = sum(paragraph_kind(r["text"]) == r["kind"] for r in junk) / len(junk)
+    assert same_kind >= 0.85  # and mostly as the right kind
+
+
+ADVERSARIAL = {
+    "dots": "." * 1_000_000,
+    "interrobang": "It happened" + "?!" * 500_000,
+    "long words": "y" * 500_000 + " " + "x" * 500_000 + ". X",
+    "byline": "By A" + "andA" * 250_000 + "!",
+    "quotes": "“a” " * 250_000,
+    "spaces": "word " + " " * 1_000_000 + ". Next",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ADVERSARIAL))
+def test_segmentation_is_linear_on_adversarial_megabytes(name):
+    """Each pattern at 1 MB: well under the 2 s budget (a generous bound; scripts/bench_segment.py shows the slope)."""
+    text = ADVERSARIAL[name]
+    t0 = time.perf_counter()
+    for a, b in [(p.start, p.end) for p in paragraphs(text)]:
+        paragraph_kind(text[a:b])
+        sentence_bounds(text[a:b])
+        quote_spans(text[a:b])
+    assert time.perf_counter() - t0 < 5.0

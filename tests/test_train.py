@@ -11,11 +11,12 @@ from sklearn.base import clone
 
 from classifier import load_model
 from classifier.cli import main
-from classifier.data import load_corpus
-from classifier.features import LexiconFeatures, read_lexicon
-from classifier.model import build_head
+from classifier.corpus import default_lexicon_path, load_labelled
+from classifier.features import LexiconFeatures
+from classifier.lexicon import Entry, read_lexicon
 from classifier.persist import default_model_path, manifest_path
 from classifier.train import train
+from classifier.training import HeadOptions, build_head
 
 SAMPLE = [
     "The regime's thugs attacked peaceful marchers.",
@@ -26,7 +27,7 @@ SAMPLE = [
 
 
 def test_same_data_same_model(tmp_path, small_corpus, small_model_path):
-    again = tmp_path / "again.joblib"
+    again = tmp_path / "again.npz"
     train([small_corpus], again, folds=2, C=8.0)
     a = load_model(small_model_path).score_sentences(SAMPLE)
     b = load_model(again).score_sentences(SAMPLE)
@@ -36,7 +37,7 @@ def test_same_data_same_model(tmp_path, small_corpus, small_model_path):
 
 
 def test_train_cli_reports_cv_per_head(tmp_path, small_corpus, capsys):
-    out = tmp_path / "m.joblib"
+    out = tmp_path / "m.npz"
     assert main(["train", "--data", str(small_corpus), "--out", str(out), "--folds", "2", "--C", "8"]) == 0
     text = capsys.readouterr().out
     assert "loaded_language" in text and "editorial_framing" in text and "CV macro-F1" in text
@@ -46,14 +47,14 @@ def test_train_cli_reports_cv_per_head(tmp_path, small_corpus, capsys):
 def test_train_cli_bad_data_is_one_line_error(tmp_path, capsys):
     bad = tmp_path / "bad.csv"
     bad.write_text("sentence,label\nhello,1\n", encoding="utf-8")
-    assert main(["train", "--data", str(bad), "--out", str(tmp_path / "m.joblib")]) == 2
+    assert main(["train", "--data", str(bad), "--out", str(tmp_path / "m.npz")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "bad.csv" in err[0]
 
 
 @pytest.mark.slow
 def test_retraining_with_defaults_reproduces_the_shipped_model(tmp_path, corpus_rows):
-    out = tmp_path / "retrained.joblib"
+    out = tmp_path / "retrained.npz"
     train(None, out)
     rng = random.Random(0)
     sample = [r["text"] for r in rng.sample(corpus_rows, 200)] + SAMPLE
@@ -76,7 +77,7 @@ def test_retraining_with_defaults_reproduces_the_shipped_model(tmp_path, corpus_
 def test_custom_transformer_follows_sklearn_conventions(tmp_path):
     import joblib
 
-    lex = (("slam", "loaded_verb"), ("regime", "pejorative_label"))
+    lex = (Entry("slam", "loaded_verb"), Entry("regime", "pejorative_label"))
     t = LexiconFeatures(lexicon=lex, scopes=("outside",))
     assert t.get_params() == {"lexicon": lex, "scopes": ("outside",), "terms": True}
     c = clone(t)
@@ -93,14 +94,34 @@ def test_custom_transformer_follows_sklearn_conventions(tmp_path):
     assert (again.transform(["The regime slammed critics."]) != t.transform(["The regime slammed critics."])).nnz == 0
 
 
+def test_custom_transformers_declare_string_input_and_validate_like_count_vectorizer():
+    from sklearn.utils import get_tags
+    from sklearn.utils.estimator_checks import check_estimator
+
+    t = LexiconFeatures(lexicon=(Entry("slam", "loaded_verb"),))
+    assert get_tags(t).input_tags.string and not get_tags(t).input_tags.two_d_array
+    with pytest.warns(Warning):  # scikit-learn skips numeric checks for string-input estimators, as for CountVectorizer
+        check_estimator(t)
+    with pytest.raises(ValueError, match="single string"):
+        t.fit("The regime slammed critics.")
+    with pytest.raises(ValueError, match="at least one document"):
+        t.fit([])
+    with pytest.raises(ValueError, match="scopes"):
+        LexiconFeatures(lexicon=(), scopes=("outside", "elsewhere")).fit(["x"])
+    with pytest.raises(ValueError, match="unknown category"):
+        LexiconFeatures(lexicon=(Entry("x", "nonsense"),)).fit(["x"])
+    with pytest.raises(ValueError, match="documents must be str"):
+        t.fit(["ok", 3])
+
+
 def test_heads_are_pipelines_ending_in_logistic_regression(small_corpus):
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
 
-    lex = read_lexicon(__import__("classifier.data", fromlist=["x"]).default_lexicon_path())
-    data = load_corpus([small_corpus])
+    options = HeadOptions(lexicon=read_lexicon(default_lexicon_path()))
+    data = load_labelled([small_corpus])
     for head in ("loaded_language", "editorial_framing"):
-        pipe = build_head(head, lex)
+        pipe = build_head(head, options)
         assert isinstance(pipe, Pipeline) and isinstance(pipe.steps[-1][1], LogisticRegression)
         fitted = clone(pipe).fit(data["text"].tolist(), data[head])
         names = fitted[:-1].get_feature_names_out()
@@ -115,17 +136,31 @@ def test_fast_scoring_matches_the_sklearn_pipelines(model, corpus_rows):
         assert abs(fast[head].to_numpy() - slow).max() < 1e-9
 
 
-def test_lexicon_matches_phrases_inflections_and_sentence_ends():
-    from classifier.lexicon import Lexicon, tokenize
+def test_training_refuses_to_save_a_scorer_that_differs_from_its_pipelines(tmp_path, small_corpus, monkeypatch):
+    from classifier import linear
 
-    lex = Lexicon([("witch hunt", "loaded_metaphor"), ("witch", "pejorative_label"), ("slam", "loaded_verb"),
-                   ("cherry-pick", "loaded_verb"), ("rammed through", "loaded_verb")])
-    toks = tokenize("They slammed the witch hunts, cherry-picked data and rammed through a witch")
-    found = [(toks[i:j], cat, term) for i, j, cat, term in lex.find(toks)]
-    assert found == [
-        (["slammed"], "loaded_verb", "slam"),
-        (["witch", "hunts"], "loaded_metaphor", "witch hunt"),  # the longest match wins
-        (["cherry-picked"], "loaded_verb", "cherry-pick"),
-        (["rammed", "through"], "loaded_verb", "rammed through"),
-        (["witch"], "pejorative_label", "witch"),  # a phrase's first word at the very end still matches alone
-    ]
+    real = linear.Scorer.logits
+    monkeypatch.setattr(linear.Scorer, "logits", lambda self, piece: tuple(x + 0.01 for x in real(self, piece)))
+    with pytest.raises(RuntimeError, match="refusing to save"):
+        train([small_corpus], tmp_path / "m.npz", folds=0)
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_training_one_head_gives_a_model_with_one_head(tmp_path, capsys):
+    data = tmp_path / "mine.csv"
+    rows = ["text,biased"] + [f"\"The radical zealots slammed plan {i}.\",1" for i in range(6)] + [
+        f"\"The council approved plan {i} on Tuesday.\",0" for i in range(6)]
+    data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "mine.npz"
+    assert main(["train", "--data", str(data), "--label-columns", "loaded_language=biased", "--out", str(out),
+                 "--folds", "2"]) == 0
+    assert "editorial_framing: no labels" in capsys.readouterr().out
+    scores = load_model(out).score_sentences(["The radical zealots slammed it."])
+    assert scores["loaded_language"].notna().all() and scores["editorial_framing"].isna().all()
+
+
+def test_with_default_data_always_adds_the_corpus(tmp_path, small_corpus, corpus_rows):
+    out = tmp_path / "both.npz"
+    report = train([small_corpus], out, with_default_data=True, folds=0, C=8.0)
+    n_small = sum(1 for line in small_corpus.read_text(encoding="utf-8").splitlines() if line.strip())
+    assert report.manifest["training_data"]["n_sentences"] == len(corpus_rows) + n_small

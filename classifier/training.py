@@ -1,10 +1,16 @@
-"""The two heads (scikit-learn pipelines) and how they are trained, cross-validated and thresholded."""
+"""The two heads as scikit-learn pipelines, and how they are fitted, cross-validated and checked.
+
+A head is ``Pipeline([features: FeatureUnion(words: Pipeline(tfidf, norm), lexicon), clf])``:
+word 1-2-gram TF-IDF of the head's view scaled by :class:`~classifier.features.FloorNormalizer`,
+beside :class:`~classifier.features.LexiconFeatures`, into a class-balanced logistic regression.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,35 +21,48 @@ from sklearn.metrics import f1_score, roc_auc_score
 from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from .data import HEADS
 from .errors import InputError
-from .features import LexiconFeatures, tokenize, writer_voice
+from .features import FloorNormalizer, LexiconFeatures, Ngrams
+from .lexicon import SCOPES, Entry
+from .schema import DECISION_POINT, FRAMING, HEADS, LOADED
 
-__all__ = ["SEED", "TrainingResult", "build_head", "fit_heads"]
+__all__ = ["C_GRID", "DEFAULT_C", "DEFAULT_FLOOR", "SEED", "HeadOptions", "TrainingResult", "build_head", "fit_heads",
+           "parity_check"]
 
 SEED = 0
+C_GRID = (2.0, 4.0, 8.0)  # inverse regularisation strengths tried by group cross-validation
+C_TOLERANCE = 0.005  # the smallest C whose CV macro-F1 is within this of the best is chosen
+DEFAULT_C = 8.0  # used when there is no cross-validation to choose by
+DEFAULT_FLOOR = 1.0  # TF-IDF vectors shorter than the median training sentence's are not scaled up to unit length
+VIEW = {LOADED: "all", FRAMING: "writer"}
+CUE_SCOPES = {LOADED: SCOPES, FRAMING: ("outside",)}
 
 
-def build_head(head: str, lexicon: Sequence[tuple[str, str]], C: float = 8.0) -> Pipeline:
-    """An untrained pipeline for one head: word TF-IDF + lexicon cue counts -> logistic regression.
+@dataclass(frozen=True)
+class HeadOptions:
+    """What shapes both heads besides the data: the lexicon, side-neutral word forms, the length floor.
 
-    The editorial head reads the writer's voice only (long quotations masked); the loaded head
-    reads every word, quotations included.
+    ``floor`` is relative to the median training sentence (see :class:`~classifier.features.FloorNormalizer`).
+    """
+
+    lexicon: tuple[Entry, ...] = ()
+    canon: tuple[tuple[str, str], ...] = ()
+    floor: float = DEFAULT_FLOOR
+
+
+def build_head(head: str, options: HeadOptions, C: float = DEFAULT_C) -> Pipeline:
+    """An untrained pipeline for one head.
+
+    The loaded head reads every word and counts cues inside and outside quotations; the framing head
+    reads the writer's voice (quotations masked, scare quotes kept) and counts cues outside them.
     """
     if head not in HEADS:
         raise ValueError(f"unknown head {head!r}")
-    words = TfidfVectorizer(
-        tokenizer=tokenize,
-        token_pattern=None,
-        lowercase=False,
-        preprocessor=writer_voice if head == "editorial_framing" else None,
-        ngram_range=(1, 2),
-        min_df=2,
-        sublinear_tf=True,
-        dtype=np.float64,
-    )
-    scopes = ("outside", "inside") if head == "loaded_language" else ("outside",)
-    features = FeatureUnion([("words", words), ("lexicon", LexiconFeatures(lexicon=lexicon, scopes=scopes, terms=True))])
+    tfidf = TfidfVectorizer(analyzer=Ngrams(VIEW[head], options.canon), min_df=2, sublinear_tf=True, norm=None,
+                            dtype=np.float64)
+    words = Pipeline([("tfidf", tfidf), ("norm", FloorNormalizer(options.floor))])
+    lexicon = LexiconFeatures(lexicon=options.lexicon, scopes=CUE_SCOPES[head], terms=True)
+    features = FeatureUnion([("words", words), ("lexicon", lexicon)])
     clf = LogisticRegression(C=C, class_weight="balanced", max_iter=5000, solver="liblinear", random_state=SEED)
     return Pipeline([("features", features), ("clf", clf)])
 
@@ -54,25 +73,20 @@ class TrainingResult:
 
     heads: dict[str, Pipeline]
     thresholds: dict[str, float]
-    cv: dict[str, dict[str, float]] = field(default_factory=dict)
+    cv: dict[str, dict[str, Any]] = field(default_factory=dict)
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def _best_threshold(y: np.ndarray, p: np.ndarray) -> float:
     """The probability cut that maximises macro-F1 on out-of-fold predictions (ties -> nearest 0.5)."""
     grid = np.round(np.arange(0.2, 0.801, 0.01), 2)
-    scores = [(f1_score(y, p >= t, average="macro"), -abs(t - 0.5), t) for t in grid]
+    scores = [(f1_score(y, p >= t, average="macro"), -abs(t - DECISION_POINT), t) for t in grid]
     return float(max(scores)[2])
 
 
 def _shift_to_half(clf: LogisticRegression, threshold: float) -> None:
     """Move the intercept so that ``predict_proba`` crosses 0.5 where the raw model crossed ``threshold``."""
     clf.intercept_ = clf.intercept_ - math.log(threshold / (1 - threshold))
-
-
-C_GRID = (2.0, 4.0, 8.0)  # inverse regularisation strengths tried by group cross-validation
-C_TOLERANCE = 0.005  # the smallest C whose CV macro-F1 is within this of the best is chosen
-DEFAULT_C = 8.0  # used when there is no cross-validation to choose by
 
 
 def _out_of_fold(pipe: Pipeline, X: list[str], y: np.ndarray, splits: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
@@ -89,7 +103,7 @@ def _out_of_fold(pipe: Pipeline, X: list[str], y: np.ndarray, splits: list[tuple
 
 def fit_heads(
     data: pd.DataFrame,
-    lexicon: Sequence[tuple[str, str]],
+    options: HeadOptions,
     folds: int = 5,
     heads: Sequence[str] = HEADS,
     tune_threshold: bool = False,
@@ -101,14 +115,14 @@ def fit_heads(
     :data:`C_GRID`: the smallest value whose macro-F1 is within :data:`C_TOLERANCE` of the best.
     Classes are weighted to balance, so 0.5 is the decision point of a model that assumes both labels
     equally likely. With ``tune_threshold`` the cut that maximises group-CV macro-F1 is folded into
-    the intercept instead (sensible when the training data is drawn like the data to be scored; on
-    the project's minimal-pair corpus it picks cuts that over-flag real news, so it is off by default).
+    the intercept instead (sensible when the training data is drawn like the data to be scored).
     ``data`` has ``text``, a 0/1 (or NaN) column per head, and ``group`` (rows sharing a group stay in
-    one fold). Deterministic: the same data in the same order gives the same model.
+    one fold). Deterministic: the same data in the same order gives the same model. A head without
+    labelled rows is left out of the result.
     """
     result = TrainingResult(heads={}, thresholds={})
     for head in heads:
-        if head not in data:
+        if head not in data or not data[head].notna().any():
             continue
         d = data[data[head].notna()]
         y = d[head].astype(int).to_numpy()
@@ -120,13 +134,13 @@ def fit_heads(
                              f"(got {counts['positive']} and {counts['negative']})")
         result.counts[head] = counts
         n_groups = len(set(groups))
-        threshold = 0.5
+        threshold = DECISION_POINT
         chosen = C if C is not None else DEFAULT_C
         if folds >= 2 and n_groups >= 2:
             splits = list(GroupKFold(n_splits=min(folds, n_groups)).split(X, y, groups))
             grid = (chosen,) if C is not None else C_GRID
-            oofs = {c: _out_of_fold(build_head(head, lexicon, C=c), X, y, splits) for c in grid}
-            f1s = {c: f1_score(y, oof >= 0.5, average="macro") for c, oof in oofs.items()}
+            oofs = {c: _out_of_fold(build_head(head, options, C=c), X, y, splits) for c in grid}
+            f1s = {c: f1_score(y, oof >= DECISION_POINT, average="macro") for c, oof in oofs.items()}
             chosen = min(c for c in grid if f1s[c] >= max(f1s.values()) - C_TOLERANCE)
             oof = oofs[chosen]
             best = _best_threshold(y, oof)
@@ -140,11 +154,30 @@ def fit_heads(
                 "C": chosen,
                 "macro_f1_by_C": {str(c): round(float(f), 4) for c, f in f1s.items()},
             }
-        pipe = build_head(head, lexicon, C=chosen).fit(X, y)
-        if threshold != 0.5:
+        pipe = build_head(head, options, C=chosen).fit(X, y)
+        if threshold != DECISION_POINT:
             _shift_to_half(pipe.named_steps["clf"], threshold)
         result.heads[head] = pipe
         result.thresholds[head] = threshold
     if not result.heads:
         raise InputError(f"no labelled rows for any head ({', '.join(heads)})")
     return result
+
+
+def parity_check(heads: Mapping[str, Pipeline], scorer: Any, texts: Sequence[str], tolerance: float = 1e-9) -> None:
+    """Raise if the exported scorer and the pipelines' ``predict_proba`` disagree on ``texts``.
+
+    Run by training before anything is saved, so a model whose two forms differ is never written.
+    """
+    from .linear import Piece
+
+    for h, head in enumerate(HEADS):
+        if head not in heads:
+            continue
+        slow = heads[head].predict_proba(list(texts))[:, 1]
+        fast = np.array([1 / (1 + math.exp(-scorer.logits(Piece(t))[h])) for t in texts])
+        worst = float(np.abs(slow - fast).max()) if len(texts) else 0.0
+        if worst > tolerance:
+            i = int(np.abs(slow - fast).argmax())
+            raise RuntimeError(f"{head}: exported scorer differs from the pipeline by {worst:.3g} on {texts[i]!r}; "
+                               "refusing to save this model")
