@@ -13,12 +13,13 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from . import __version__
 from .cli_report import add_report_parser
 from .cli_score import add_score_parser
 from .cli_serve import add_serve_parser
-from .errors import FramingError
+from .errors import FramingError, InputError
 
 __all__ = ["Terminated", "build_parser", "main"]
 
@@ -70,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--by", metavar="COLUMN", help="also report per value of this column (e.g. type)")
     e.add_argument("--json", action="store_true", help="print the report as JSON")
     e.add_argument("--plots", metavar="DIR", help="write reliability and precision-recall PNGs (needs matplotlib)")
+    e.add_argument("--find-threshold", metavar="TARGET",
+                   help="per head, the decision point meeting TARGET on these labels: precision=P, recall=R or f1, "
+                        "with a 95%% bootstrap interval")
+    e.add_argument("--save-threshold", metavar="OUT.npz",
+                   help="with --find-threshold: write a copy of the model that uses the found decision points")
     e.set_defaults(func=_evaluate)
 
     x = sub.add_parser("export", help="write a model's pipelines in another format",
@@ -100,9 +106,12 @@ def _evaluate(args: argparse.Namespace) -> int:
     import json
 
     from .corpus import load_labelled, parse_label_columns
-    from .evaluate import evaluate, format_report, write_plots
+    from .evaluate import evaluate, format_report, parse_target, write_plots
     from .persist import load_model
 
+    target = parse_target(args.find_threshold) if args.find_threshold else None
+    if args.save_threshold and target is None:
+        raise InputError("--save-threshold needs --find-threshold TARGET")
     data = load_labelled(args.data, text_column=args.text_column, label_columns=parse_label_columns(args.label_columns),
                          preset=args.preset, keep=[args.by] if args.by else [], encoding=args.encoding)
     model = load_model(args.model)
@@ -110,9 +119,35 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.plots:
         for path in write_plots(report, data, args.plots):
             print(f"wrote {path}", file=sys.stderr)
+    if target is not None:
+        report["thresholds"] = _thresholds(report, data, target)
     report.pop("_scores")
     print(json.dumps(report, indent=2) if args.json else format_report(report, by=args.by))
+    if args.save_threshold:
+        _save_thresholds(args, report["thresholds"])
     return 0
+
+
+def _thresholds(report: dict, data: Any, target: Any) -> dict:
+    from .evaluate import find_threshold
+
+    out = {}
+    for head in report["heads"]:
+        keep = data[head].notna().to_numpy()
+        out[head] = find_threshold(data[head].to_numpy()[keep].astype(int), report["_scores"][head].to_numpy()[keep], target)
+    return out
+
+
+def _save_thresholds(args: argparse.Namespace, found: dict) -> None:
+    from .persist import copy_with_meta, default_model_path
+
+    missing = [h for h, f in found.items() if f["threshold"] is None]
+    if missing:
+        raise InputError(f"--save-threshold: no threshold meets {found[missing[0]]['target']} for {', '.join(missing)}; nothing written")
+    points = {h: f["threshold"] for h, f in found.items()}
+    copy_with_meta(args.model or default_model_path(), args.save_threshold,
+                   {"decision_points": points, "decision_points_from": {"data": str(args.data), "target": args.find_threshold}})
+    print(f"wrote {args.save_threshold} (decision points: {', '.join(f'{h} {t:.4f}' for h, t in points.items())})", file=sys.stderr)
 
 
 def _export(args: argparse.Namespace) -> int:

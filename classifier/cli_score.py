@@ -22,9 +22,10 @@ from .output import OUTPUT_FORMATS, Block, BlockSpec, encode_block
 from .schema import FRAMING, LEVELS, LOADED
 from .tables import INPUT_FORMATS
 
-__all__ = ["add_input_options", "add_model_options", "add_score_parser", "load_configured_model", "run_score"]
+__all__ = ["MAX_BATCH_CHARS", "add_input_options", "add_model_options", "add_score_parser", "check_output", "freeze_long_lived",
+           "limit_chars", "load_configured_model", "run_score", "summary"]
 
-_MAX_BATCH_CHARS = 2_000_000  # a batch also ends after this much text, so one huge article does not hold many
+MAX_BATCH_CHARS = 2_000_000  # a batch also ends after this much text, so one huge article does not hold many
 
 
 def _jobs(value: str) -> int:
@@ -102,6 +103,8 @@ def add_score_parser(sub: Any) -> argparse.ArgumentParser:
     o.add_argument("--no-text", action="store_true", help="leave the text column out")
     o.add_argument("--threshold", type=_probability, metavar="T", help="keep only rows where either score is at least T")
     o.add_argument("--only-content", action="store_true", help="drop non-content paragraphs (captions, links, widgets, bylines)")
+    o.add_argument("--flagged", action="store_true",
+                   help="keep only rows flagged by a head: at or above its decision point (the model's, or --threshold-*)")
     o.add_argument("--alternatives", action="store_true", help="table format: show the plainer alternative beside each loaded term")
     r = p.add_argument_group("run")
     r.add_argument("--jobs", "-j", type=_jobs, default=1, metavar="N", help="worker processes (default 1; -1 = all cores)")
@@ -222,7 +225,8 @@ def run_score(args: argparse.Namespace) -> int:
     check_output(args.output, sources, args.inputs)
     check_columns(sources, options)
     spec = BlockSpec(level=args.level, fmt=fmt, with_text=not args.no_text, threshold=args.threshold,
-                     only_content=args.only_content, alternatives=args.alternatives)
+                     only_content=args.only_content, alternatives=args.alternatives,
+                     flagged=tuple(model.decision_points.items()) if args.flagged else ())
     _worker.update(model=model, spec=spec)
     writer = open_writer(spec, args.output)
     pool = reporter = None
@@ -230,8 +234,8 @@ def run_score(args: argparse.Namespace) -> int:
         if args.jobs > 1:
             pool = _start_pool(args, spec)
         reporter = Reporter(progress=sys.stderr.isatty(), quiet=args.quiet)
-        docs = _limit(read_documents(sources, options), args.max_chars)
-        for issues, block, ndocs in _scored(batches(docs, max_docs=args.batch_size, max_chars=_MAX_BATCH_CHARS), pool, args.jobs):
+        docs = limit_chars(read_documents(sources, options), args.max_chars)
+        for issues, block, ndocs in _scored(batches(docs, max_docs=args.batch_size, max_chars=MAX_BATCH_CHARS), pool, args.jobs):
             for issue in issues:
                 reporter.issue(issue)
             if block is not None:
@@ -253,10 +257,11 @@ def run_score(args: argparse.Namespace) -> int:
             pool.join()
         if reporter is not None:
             reporter.close()
-    return _summary(reporter, args)
+    return summary(reporter, args)
 
 
-def _summary(reporter: Any, args: argparse.Namespace) -> int:
+def summary(reporter: Any, args: argparse.Namespace) -> int:
+    """Print the run's summary line on stderr (always when there were problems) and return the exit code."""
     done = f"{_count(reporter.docs, 'document')} scored, {_count(reporter.rows, 'row')} written"
     if reporter.problems:
         reporter.message(f"{done}, {_count(reporter.problems, 'problem')} in {_count(len(reporter.failed), 'input')}")
@@ -267,7 +272,8 @@ def _summary(reporter: Any, args: argparse.Namespace) -> int:
     return 1 if reporter.problems else 0
 
 
-def _limit(items: Iterator[Document | Issue], max_chars: int | None) -> Iterator[Document | Issue]:
+def limit_chars(items: Iterator[Document | Issue], max_chars: int | None) -> Iterator[Document | Issue]:
+    """The stream with every article longer than ``max_chars`` replaced by an issue saying so."""
     for item in items:
         if max_chars and isinstance(item, Document) and len(item.text) > max_chars:
             yield Issue(item.doc, f"{len(item.text):,} characters, more than --max-chars {max_chars:,}; skipped")
@@ -304,3 +310,6 @@ def _scored(work: Iterator[list[Document | Issue]], pool: Any, jobs: int) -> Ite
     while pending:
         issues, fut, n = pending.popleft()
         yield issues, fut.get() if fut is not None else None, n
+
+
+_summary = summary  # old name, still imported by classifier.distributed until it moves to the public one

@@ -14,7 +14,7 @@ from .errors import InputError
 from .schema import HEADS
 from .score import FramingModel
 
-__all__ = ["evaluate", "head_metrics", "format_report", "write_plots"]
+__all__ = ["ThresholdTarget", "evaluate", "find_threshold", "format_report", "head_metrics", "parse_target", "write_plots"]
 
 
 def _safe(fn: Any, *args: Any, **kwargs: Any) -> float | None:
@@ -111,8 +111,16 @@ def _fmt(v: float | None, digits: int = 3) -> str:
 
 
 def format_report(report: dict[str, Any], by: str | None = None) -> str:
-    """A plain-text report of :func:`evaluate` output."""
+    """A plain-text report of :func:`evaluate` output (with the thresholds found, when there are)."""
     lines = [f"{report['n_sentences']} sentences"]
+    for head, t in report.get("thresholds", {}).items():
+        if t["threshold"] is None:
+            lines.append(f"{head}: no threshold meets {t['target']} on these labels")
+            continue
+        interval = t.get("interval")
+        ci = f"95% bootstrap interval {interval[0]:.4f}-{interval[1]:.4f}" if interval else "no bootstrap interval"
+        lines.append(f"{head}: decision point {t['threshold']:.4f} for {t['target']} (precision {t['precision']:.3f}, "
+                     f"recall {t['recall']:.3f}, {t['flagged']} of {t['n']} flagged; {ci}; {t['unmet']} of 1000 resamples unmet)")
     for head, m in report["heads"].items():
         c = m["confusion"]
         lines += [
@@ -174,3 +182,91 @@ def write_plots(report: dict[str, Any], data: pd.DataFrame, directory: str | Pat
         plt.close(fig)
         written.append(path)
     return written
+
+
+# ---------------------------------------------------------------------------------------------
+# Thresholds chosen from the user's own labels
+
+
+class ThresholdTarget:
+    """What a decision point must achieve: ``precision=0.9``, ``recall=0.8`` or ``f1`` (the best F1)."""
+
+    def __init__(self, metric: str, value: float | None = None):
+        self.metric = metric
+        self.value = value
+
+    def __str__(self) -> str:
+        return self.metric if self.value is None else f"{self.metric}={self.value:g}"
+
+
+def parse_target(spec: str) -> ThresholdTarget:
+    """Parse ``--find-threshold``: ``precision=P``, ``recall=R`` (0 < P, R <= 1) or ``f1``."""
+    metric, sep, value = spec.partition("=")
+    metric = metric.strip().lower()
+    if metric == "f1" and not sep:
+        return ThresholdTarget("f1")
+    if metric in ("precision", "recall") and sep:
+        try:
+            v = float(value)
+        except ValueError:
+            v = -1.0
+        if 0.0 < v <= 1.0:
+            return ThresholdTarget(metric, v)
+    raise InputError(f"--find-threshold {spec!r}: use precision=P, recall=R (a number in (0, 1]) or f1")
+
+
+def _pick(y: np.ndarray, p: np.ndarray, target: ThresholdTarget) -> float | None:
+    """The decision point meeting ``target`` on labels ``y`` and scores ``p`` (None when none does).
+
+    precision=P: the lowest threshold whose precision is at least P (the most recall at that
+    precision); recall=R: the highest threshold whose recall is at least R; f1: the best F1.
+    Thresholds are the observed scores, so "score >= threshold" reproduces the counts exactly.
+    """
+    order = np.argsort(-p, kind="stable")
+    ps, ys = p[order], y[order]
+    last = np.r_[ps[1:] != ps[:-1], True]  # the last row of each group of tied scores
+    tp = np.cumsum(ys)[last]
+    k = np.arange(1, len(ps) + 1)[last]
+    thresholds = ps[last]
+    positives = ys.sum()
+    if not positives:
+        return None
+    precision, recall = tp / k, tp / positives
+    if target.metric == "precision":
+        ok = np.flatnonzero(precision >= target.value)
+        return float(thresholds[ok[-1]]) if len(ok) else None
+    if target.metric == "recall":
+        ok = np.flatnonzero(recall >= target.value)
+        return float(thresholds[ok[0]]) if len(ok) else None
+    f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
+    return float(thresholds[int(np.argmax(f1))])
+
+
+def find_threshold(y: Sequence[int], p: Sequence[float], target: ThresholdTarget, n_boot: int = 1000,
+                   seed: int = 0) -> dict[str, Any]:
+    """The decision point meeting ``target`` on these labels, the metrics it gives, and a 95% bootstrap interval.
+
+    The interval is the 2.5th-97.5th percentile of the threshold chosen the same way on ``n_boot``
+    resamples of the rows (with replacement); resamples where no threshold meets the target are
+    counted in ``unmet``.
+    """
+    y = np.asarray(y, dtype=int)
+    p = np.asarray(p, dtype=float)
+    t = _pick(y, p, target)
+    out: dict[str, Any] = {"target": str(target), "threshold": t, "n": len(y)}
+    if t is None:
+        return out
+    pred = p >= t
+    tp = int((pred & (y == 1)).sum())
+    out.update(precision=tp / max(int(pred.sum()), 1), recall=tp / max(int(y.sum()), 1), flagged=int(pred.sum()))
+    rng = np.random.default_rng(seed)
+    boots = []
+    for _ in range(n_boot):
+        idx = rng.integers(0, len(y), len(y))
+        b = _pick(y[idx], p[idx], target)
+        if b is not None:
+            boots.append(b)
+    out["unmet"] = n_boot - len(boots)
+    if boots:
+        out["interval"] = [float(np.percentile(boots, 2.5)), float(np.percentile(boots, 97.5))]
+    return out

@@ -13,11 +13,12 @@ import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .lexicon import CATEGORIES, Entry, Hit, Lexicon
+from .lexicon import CATEGORIES, Entry, Lexicon
 from .linear import Contributions
 from .schema import DECISION_POINT, FRAMING, HEADS, LOADED, MAX_TERMS
 from .words import QUOTE_TOKEN, SHORT_QUOTE_TOKEN
@@ -147,7 +148,7 @@ class Controls:
 
 
 def _device(contrib: Contributions, k: int, in_scare: bool) -> str:
-    hit = contrib.cue[k]
+    hit = contrib.hit(k)
     if hit is not None:
         return _DEVICE.get(hit.entry.category, hit.entry.category)
     return "scare_quotes" if in_scare else "opinion"
@@ -157,42 +158,53 @@ def terms(contrib: Contributions, text: str, offset: int, head: str, stop_words:
           skip: set[int] = frozenset()) -> list[dict[str, Any]]:  # type: ignore[assignment]
     """The words that raised ``head``'s score most, merged into phrases, strongest first (at most 6).
 
-    Offsets are ``offset`` plus positions in ``text``. ``skip`` are token indexes never reported
+    A word is reported when it adds at least 0.25 to the log-odds and a fifth of the strongest word's
+    share. Offsets are ``offset`` plus positions in ``text``. ``skip`` are token indexes never reported
     (allowed terms). Loaded terms carry the lexicon's plainer ``alternative`` where it has one;
     framing terms carry the ``device``: a lexicon category, ``scare_quotes`` or ``opinion``.
     """
     weights = contrib.weights
-    floor = max(TERM_MIN_WEIGHT, TERM_RELATIVE * max(weights, default=0.0))
-    scare = _scare_tokens(contrib.words)
+    if not weights:
+        return []
+    floor = max(TERM_MIN_WEIGHT, TERM_RELATIVE * max(weights))
+    words, cue = contrib.words, contrib.cue
+    quoted = "\"" in text or "“" in text or "”" in text
+    scare = _scare_tokens(words) if quoted and SHORT_QUOTE_TOKEN in words else ()
     phrases: list[list[int]] = []
-    for k, w in enumerate(weights):
-        word = contrib.words[k]
-        if w < floor or k in skip or word == QUOTE_TOKEN:
+    for k in compress(range(len(weights)), map(floor.__le__, weights)):
+        word = words[k]
+        hit = cue[k] if cue is not None else None
+        if (hit is None and word in stop_words and word != SHORT_QUOTE_TOKEN) or k in skip or word == QUOTE_TOKEN:
             continue
-        if contrib.cue[k] is None and word != SHORT_QUOTE_TOKEN and word in stop_words:
-            continue
-        prev = phrases[-1][-1] if phrases else -2
-        joined = prev == k - 1 and text[contrib.spans[prev][1]:contrib.spans[k][0]].strip(" -") == ""
-        if joined and (head == LOADED or _device(contrib, prev, prev in scare) == _device(contrib, k, k in scare)):
-            phrases[-1].append(k)
-        else:
-            phrases.append([k])
+        if phrases and phrases[-1][-1] == k - 1:
+            prev = k - 1
+            if text[contrib.span(prev)[1]:contrib.span(k)[0]].strip(" -") == "" and (
+                    head == LOADED or _device(contrib, prev, prev in scare) == _device(contrib, k, k in scare)):
+                phrases[-1].append(k)
+                continue
+        phrases.append([k])
     out = []
     for ph in phrases:
-        a, b = contrib.spans[ph[0]][0], contrib.spans[ph[-1]][1]
-        if contrib.words[ph[0]] == SHORT_QUOTE_TOKEN:  # a scare quote: the quoted words, marks included
+        a, b = contrib.span(ph[0])[0], contrib.span(ph[-1])[1]
+        if words[ph[0]] == SHORT_QUOTE_TOKEN:  # a scare quote: the quoted words, marks included
             b = _scare_end(contrib, ph[0], text)
         entry: dict[str, Any] = {"term": text[a:b], "start": a + offset, "end": b + offset,
-                                 "weight": round(sum(weights[k] for k in ph), 3)}
+                                 "weight": round(sum([weights[k] for k in ph]), 3)}
         if head == LOADED:
-            alt = _alternative(contrib, ph)
-            if alt:
-                entry["alternative"] = alt
+            if cue is not None:
+                alt = _alternative(contrib, ph)
+                if alt:
+                    entry["alternative"] = alt
         else:
             entry["device"] = _device(contrib, ph[0], ph[0] in scare)
         out.append(entry)
-    out.sort(key=lambda t: -t["weight"])
+    if len(out) > 1:
+        out.sort(key=_by_weight)
     return out[:MAX_TERMS]
+
+
+def _by_weight(t: dict[str, Any]) -> float:
+    return -t["weight"]
 
 
 def _scare_tokens(words: Sequence[str]) -> set[int]:
@@ -206,21 +218,21 @@ def _scare_tokens(words: Sequence[str]) -> set[int]:
 
 def _scare_end(contrib: Contributions, k: int, text: str) -> int:
     """The end of the scare quote whose marker is token ``k``: the closing quotation mark."""
-    start = contrib.spans[k][0]
+    start = contrib.span(k)[0]
     for close in ("”", "\""):
         end = text.find(close, start + 1)
         if end >= 0:
             return end + 1
-    return contrib.spans[k][1]
+    return contrib.span(k)[1]
 
 
 def _alternative(contrib: Contributions, phrase: list[int]) -> str:
     """The lexicon's plainer word when the phrase is exactly one cue that has one."""
-    hits: set[Hit] = {contrib.cue[k] for k in phrase if contrib.cue[k] is not None}  # type: ignore[misc]
+    hits = {contrib.hit(k) for k in phrase}
     if len(hits) != 1:
         return ""
     hit = next(iter(hits))
-    return hit.entry.alternative if all(contrib.cue[k] is hit for k in phrase) else ""
+    return hit.entry.alternative if hit is not None else ""
 
 
 def house_entries(controls: Controls, words: Sequence[str], spans: Sequence[tuple[int, int]], text: str,

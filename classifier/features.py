@@ -30,23 +30,27 @@ class Ngrams:
 
     ``view`` is ``all`` (every word) or ``writer`` (quotations masked, scare quotes kept); ``canon``
     maps words to a shared form before n-grams are built (side words such as "Democrat" and
-    "Republican" to one token, so that neither side's name carries a label).
+    "Republican" to one token, so that neither side's name carries a label); ``drop`` words (function
+    words) are left out before n-grams are built.
     """
 
     view: str = "all"
     canon: tuple[tuple[str, str], ...] = ()
+    drop: tuple[str, ...] = ()
     _map: dict[str, str] = field(default=None, init=False, repr=False, compare=False)  # type: ignore[assignment]
+    _drop: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.view not in VIEWS:
             raise ValueError(f"view must be one of {', '.join(VIEWS)}, not {self.view!r}")
         object.__setattr__(self, "_map", dict(self.canon))
+        object.__setattr__(self, "_drop", frozenset(self.drop))
 
     def __call__(self, doc: str) -> list[str]:
-        return ngrams(view(doc, self.view).words, self._map)
+        return ngrams(view(doc, self.view).words, self._map, self._drop)
 
-    def __reduce__(self) -> tuple[type, tuple[str, tuple[tuple[str, str], ...]]]:
-        return (Ngrams, (self.view, self.canon))
+    def __reduce__(self) -> tuple[type, tuple[str, tuple[tuple[str, str], ...], tuple[str, ...]]]:
+        return (Ngrams, (self.view, self.canon, self.drop))
 
 
 def _check_documents(X: Any, who: str) -> list[str]:
@@ -188,3 +192,4 @@ class FloorNormalizer(TransformerMixin, BaseEstimator):
         if input_features is None:
             return np.asarray([f"x{i}" for i in range(self.n_features_in_)], dtype=object)
         return np.asarray(input_features, dtype=object)
+

@@ -12,7 +12,9 @@ import csv
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import compress
 from pathlib import Path
+from typing import NamedTuple
 
 from .words import tokenize
 
@@ -36,7 +38,7 @@ CATEGORIES = (
 )
 # Part of speech, which decides the inflections matched: a verb's -s/-ed/-ing, a noun's plural, an
 # adjective's -ly adverb and comparatives, a phrase or fixed form only as written.
-POS = ("verb", "noun", "adj", "adv", "fixed")
+POS = ("verb", "noun", "adj", "adv", "fixed", "any")
 _DEFAULT_POS = {"loaded_verb": "verb", "doubt_casting_attribution": "verb", "pejorative_label": "noun",
                 "loaded_metaphor": "noun", "evaluative_modifier": "adj", "intensifier_hyperbole": "adj", "praise": "adj"}
 SCOPES = ("outside", "inside")
@@ -82,37 +84,66 @@ def read_lexicon(path: str | Path) -> tuple[Entry, ...]:
 
 
 _VOWELS = frozenset("aeiou")
+# Irregular past forms of verbs that lexicon phrases are built on ("tore into", "threw under the bus").
+_IRREGULAR = {
+    "beat": ("beaten",), "bend": ("bent",), "bite": ("bit", "bitten"), "bleed": ("bled",), "blow": ("blew", "blown"),
+    "break": ("broke", "broken"), "bring": ("brought",), "buy": ("bought",), "creep": ("crept",), "deal": ("dealt",),
+    "drink": ("drank", "drunk"), "drive": ("drove", "driven"), "eat": ("ate", "eaten"), "feed": ("fed",),
+    "fight": ("fought",), "flee": ("fled",), "fling": ("flung",), "freeze": ("froze", "frozen"), "go": ("went", "gone"),
+    "grind": ("ground",), "hide": ("hid", "hidden"), "hold": ("held",), "lay": ("laid",), "lead": ("led",),
+    "leap": ("leapt",), "mislead": ("misled",), "overthrow": ("overthrew", "overthrown"), "ride": ("rode", "ridden"),
+    "ring": ("rang", "rung"), "run": ("ran",), "sell": ("sold",), "shake": ("shook", "shaken"), "sink": ("sank", "sunk"),
+    "sling": ("slung",), "slink": ("slunk",), "speak": ("spoke", "spoken"), "spin": ("spun",), "stand": ("stood",),
+    "steal": ("stole", "stolen"), "sting": ("stung",), "stink": ("stank", "stunk"), "strike": ("struck", "stricken"),
+    "swear": ("swore", "sworn"), "sweep": ("swept",), "take": ("took", "taken"), "tear": ("tore", "torn"),
+    "throw": ("threw", "thrown"), "wake": ("woke", "woken"), "weep": ("wept",), "win": ("won",), "withhold": ("withheld",),
+}
 
 
 def _plural(w: str) -> set[str]:
     if w.endswith(("s", "x", "z", "ch", "sh")):
+        if w.endswith("is") and len(w) > 4:
+            return {w[:-2] + "es"}  # crisis -> crises
         return {w + "es"}
     if w.endswith("y") and len(w) > 2 and w[-2] not in _VOWELS:
         return {w[:-1] + "ies"}
+    if w.endswith("man") and len(w) > 4:
+        return {w[:-3] + "men"}  # strongman -> strongmen
+    if w.endswith("o") and w[-2] not in _VOWELS:
+        return {w + "s", w + "es"}  # heroes, radios
+    if w.endswith(("f", "fe")) and not w.endswith("ff"):
+        return {w + "s", w.rstrip("e")[:-1] + "ves"}  # thieves, wolves (chiefs kept too)
     return {w + "s"}
 
 
-def _doubles(w: str) -> bool:
-    """A short word ending consonant-vowel-consonant doubles its last letter (stop -> stopped)."""
-    return (len(w) >= 3 and w[-1] not in _VOWELS | set("wxy") and w[-2] in _VOWELS and w[-3] not in _VOWELS
-            and sum(c in _VOWELS for c in w) == 1)
+def _cvc(w: str) -> bool:
+    """Ends consonant-vowel-consonant (stop, admit, patrol): the final consonant may double (stopped, admitted)."""
+    return len(w) >= 3 and w[-1] not in _VOWELS | set("wxy") and w[-2] in _VOWELS and w[-3] not in _VOWELS
+
+
+def _third_person(w: str) -> str:
+    if w.endswith(("s", "x", "z", "ch", "sh", "o")):
+        return w + "es"
+    if w.endswith("y") and len(w) > 2 and w[-2] not in _VOWELS:
+        return w[:-1] + "ies"
+    return w + "s"
 
 
 def _verb_forms(w: str) -> set[str]:
-    forms = _plural(w)
+    forms = {_third_person(w)}
     if w.endswith("e") and not w.endswith("ee"):
         forms |= {w + "d", w[:-1] + "ing"}
     elif w.endswith("ee"):
         forms |= {w + "d", w + "ing"}
     elif w.endswith("y") and len(w) > 2 and w[-2] not in _VOWELS:
         forms |= {w[:-1] + "ied", w + "ing"}
-    elif w.endswith("c"):
+    elif w.endswith("ic"):
         forms |= {w + "ked", w + "king"}
-    elif _doubles(w):
-        forms |= {w + w[-1] + "ed", w + w[-1] + "ing", w + "ed", w + "ing"}
     else:
         forms |= {w + "ed", w + "ing"}
-    return forms
+        if _cvc(w):  # stress decides doubling (admitted, but edited): both are matched, the wrong one never occurs
+            forms |= {w + w[-1] + "ed", w + w[-1] + "ing"}
+    return forms | set(_IRREGULAR.get(w, ()))
 
 
 def _adj_forms(w: str) -> set[str]:
@@ -134,9 +165,13 @@ def _adj_forms(w: str) -> set[str]:
 def inflections(term: str, pos: str) -> set[str]:
     """The word forms of ``term`` matched as it: itself and the regular inflections of its part of speech.
 
-    A phrase inflects its last word when that is a noun or adjective, its first word when it is a
-    verb phrase ("ram through" -> "rammed through"); a hyphenated word inflects its last part.
+    ``verb``: -s, -ed, -ing (e-dropping, y to i, consonant doubling) and common irregular pasts;
+    ``noun``: the plural (crises, strongmen, heroes); ``adj``: the -ly adverb, comparatives of -y
+    adjectives and the plural of its use as a noun; ``any``: all of these (an editor's own terms);
+    ``adv`` and ``fixed``: only as written. A hyphenated noun or adjective inflects its last part.
     """
+    if pos == "any":
+        return set().union(*(inflections(term, p) for p in ("verb", "noun", "adj")))
     if pos not in ("verb", "noun", "adj") or not term.replace("-", "").replace("'", "").isalpha():
         return {term}
     head, sep, tail = term.rpartition("-")
@@ -144,18 +179,21 @@ def inflections(term: str, pos: str) -> set[str]:
         return {head + sep + f for f in inflections(tail, pos)}
     if len(term) < 3:
         return {term}
-    forms = {"verb": _verb_forms, "noun": _plural, "adj": _adj_forms}[pos](term)
-    return {term} | forms
+    return {term} | {"verb": _verb_forms, "noun": _plural, "adj": _adj_forms}[pos](term)
 
 
-@dataclass(frozen=True)
-class Hit:
-    """A lexicon term found in a token sequence: tokens ``[first, end)``, the entry, inside a quotation or not."""
+class Hit(NamedTuple):
+    """A lexicon term found in a token sequence: tokens ``[first, end)``, the entry, inside a quotation or not.
+
+    ``category`` and ``term`` are the names of the features it counts for (see :class:`CueEncoder`).
+    """
 
     first: int
     end: int
     entry: Entry
     scope: str
+    category: str  # "{scope}:{category}"
+    term: str  # "term:{scope}={concept}"
 
 
 class Lexicon:
@@ -191,9 +229,13 @@ class Lexicon:
         for v in phrases:
             lengths.setdefault(v[0], set()).add(len(v))
         self._lengths = {t: tuple(sorted(ks, reverse=True)) for t, ks in sorted(lengths.items())}
-        # the first two words of every longer phrase: most tokens that start a phrase ("the", "in")
-        # are not followed by a word that continues one, and this rules them out with one lookup
-        self._starts = frozenset(" ".join(v[:2]) for v in phrases if len(v) > 1)
+        self._first = frozenset(self._lengths)
+        self._alone = {t: self._phrases[t] for t, ks in self._lengths.items() if ks == (1,)}
+        nexts: dict[str, set[str]] = {}
+        for v in phrases:
+            if len(v) > 1:
+                nexts.setdefault(v[0], set()).add(v[1])
+        self._next = {t: frozenset(ws) for t, ws in sorted(nexts.items())}
 
     def __reduce__(self) -> tuple[type, tuple[tuple[Entry, ...]]]:
         return (Lexicon, (self.entries,))
@@ -201,27 +243,47 @@ class Lexicon:
     def __len__(self) -> int:
         return len(self.entries)
 
+    @property
+    def first_words(self) -> frozenset[str]:
+        """Every word that starts some matched form: a sentence without any has no cue."""
+        return self._first
+
     def forms(self) -> dict[str, Entry]:
         """Every matched form (a word or phrase) and the entry it stands for."""
         return {form: self.entries[n] for form, n in self._phrases.items()}
 
     def find(self, tokens: Sequence[str]) -> list[tuple[int, int, Entry]]:
         """``(first_token, end_token, entry)`` for each match, longest first, no overlaps."""
+        return [(i, j, self.entries[n]) for i, j, n in self.find_indexed(tokens)]
+
+    def find_indexed(self, tokens: Sequence[str]) -> list[tuple[int, int, int]]:
+        """:meth:`find` with the entry's index in :attr:`entries` instead of the entry."""
         lengths = self._lengths
         phrases = self._phrases
+        alone = self._alone
         out = []
         resume = 0
         end = len(tokens)
-        for i in [i for i, t in enumerate(tokens) if t in lengths]:
+        for i in compress(range(end), map(lengths.__contains__, tokens)):
             if i < resume:
                 continue
-            longer = i + 1 < end and f"{tokens[i]} {tokens[i + 1]}" in self._starts
-            for k in lengths[tokens[i]]:
-                if k > 1 and (not longer or i + k > end):
-                    continue
-                n = phrases.get(tokens[i] if k == 1 else " ".join(tokens[i:i + k]))
+            t = tokens[i]
+            n = alone.get(t)
+            if n is not None:  # a word that starts no longer phrase: the common case
+                out.append((i, i + 1, n))
+                continue
+            nexts = self._next.get(t)
+            if i + 1 >= end or nexts is None or tokens[i + 1] not in nexts:  # no longer phrase can start here
+                n = phrases.get(t)
                 if n is not None:
-                    out.append((i, i + k, self.entries[n]))
+                    out.append((i, i + 1, n))
+                continue
+            for k in lengths[t]:
+                if i + k > end:
+                    continue
+                n = phrases.get(t if k == 1 else " ".join(tokens[i:i + k]))
+                if n is not None:
+                    out.append((i, i + k, n))
                     resume = i + k
                     break
         return out
@@ -239,35 +301,36 @@ class CueEncoder:
         self.lexicon = lexicon
         self.scopes = tuple(scopes)
         self.terms = frozenset(terms)
+        # feature names of every entry in every scope, worked out once
+        self._names = {scope: [(f"{scope}:{e.category}", f"term:{scope}={e.key}") for e in lexicon.entries] for scope in SCOPES}
 
     def hits(self, words: Sequence[str], spans: Sequence[tuple[int, int]],
              quotes: Sequence[tuple[int, int]]) -> list[Hit]:
-        """The cues in a sentence's ``words`` (with their ``spans``) that fall in this encoder's scopes."""
-        found = self.lexicon.find(words)
+        """The cues in a sentence's ``words`` that fall in this encoder's scopes (``spans`` needed only with ``quotes``)."""
+        found = self.lexicon.find_indexed(words)
         if not found:
             return []
         out = []
-        for i, j, entry in found:
-            start = spans[i][0]
-            scope = "inside" if quotes and any(a <= start < b for a, b in quotes) else "outside"
+        entries = self.lexicon.entries
+        for i, j, n in found:
+            scope = "inside" if quotes and any(a <= spans[i][0] < b for a, b in quotes) else "outside"
             if scope in self.scopes:
-                out.append(Hit(i, j, entry, scope))
+                out.append(Hit(i, j, entries[n], scope, *self._names[scope][n]))
         return out
 
     @staticmethod
     def term_name(hit: Hit) -> str:
-        return f"{hit.scope}={hit.entry.key}"
+        """``{scope}={concept}``: the term's key in :attr:`terms`."""
+        return hit.term[5:]
 
     def features(self, hits: Sequence[Hit]) -> dict[str, float]:
         """The feature values of a sentence's hits, by feature name (zeros left out)."""
         counts: dict[str, int] = {}
         out: dict[str, float] = {}
         for h in hits:
-            name = f"{h.scope}:{h.entry.category}"
-            counts[name] = counts.get(name, 0) + 1
-            term = self.term_name(h)
-            if term in self.terms:
-                out[f"term:{term}"] = 1.0
+            counts[h.category] = counts.get(h.category, 0) + 1
+            if h.term[5:] in self.terms:
+                out[h.term] = 1.0
         for name, c in counts.items():
             out[name] = math.log1p(c)
         return out

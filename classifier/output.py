@@ -75,6 +75,7 @@ class BlockSpec:
     threshold: float | None = None
     only_content: bool = False
     alternatives: bool = False  # the table shows "term → alternative"
+    flagged: tuple[tuple[str, float], ...] = ()  # keep rows at or above a head's decision point (head, point)
 
     @property
     def columns(self) -> list[str]:
@@ -103,6 +104,9 @@ def _keep(cols: dict[str, list[Any]], spec: BlockSpec) -> list[int] | None:
         ll, ef = cols["loaded_language"], cols["editorial_framing"]
         rows = range(len(ll)) if keep is None else keep
         keep = [i for i in rows if ll[i] >= t or ef[i] >= t]  # NaN compares False
+    if spec.flagged:
+        rows = range(len(cols["doc"])) if keep is None else keep
+        keep = [i for i in rows if any(cols[head][i] >= point for head, point in spec.flagged)]
     return keep
 
 

@@ -31,7 +31,7 @@ from typing import Any
 
 from .errors import ModelError
 from .lexicon import Entry, Lexicon
-from .linear import HeadWeights, Scorer
+from .linear import COLUMNS, HeadWeights, Scorer
 from .schema import HEADS
 from .score import FramingModel
 
@@ -41,6 +41,7 @@ __all__ = [
     "default_model_path",
     "default_output_path",
     "library_versions",
+    "copy_with_meta",
     "load_model",
     "manifest_path",
     "pipelines_path",
@@ -136,6 +137,7 @@ def scoring_bytes(model: FramingModel) -> bytes:
         "heads": {h: {"view": w.view, "intercept": w.intercept, "floor": w.floor, "scopes": list(w.scopes),
                       "cue_weights": dict(sorted(w.cue_weights.items()))} for h, w in s.heads.items()},
         "canon": dict(sorted(s.canon.items())),
+        "drop": list(s.drop),
         "terms": list(s.terms),
         "lexicon": [[e.term, e.category, e.concept, e.pos, e.alternative, list(e.exclude)] for e in s.lexicon.entries],
         "stop_words": sorted(model.stop_words),
@@ -144,7 +146,7 @@ def scoring_bytes(model: FramingModel) -> bytes:
     members = {
         "model.npy": _npy(_text_array(json.dumps(doc, ensure_ascii=False, sort_keys=True))),
         "grams.npy": _npy(_text_array("\n".join(s.grams))),
-        "table.npy": _npy(np.frombuffer(s.table.tobytes(), dtype=np.float64).reshape(-1, 4)),
+        "table.npy": _npy(np.asarray(s.table, dtype=np.float64).reshape(-1, COLUMNS)),
     }
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
@@ -175,6 +177,31 @@ def _walk(est: Any) -> list[tuple[str, Any]]:
         for name, sub in getattr(est, attr, []) or []:
             out += [(name, s) for _, s in _walk(sub)]
     return out
+
+
+def copy_with_meta(source: str | Path, out: str | Path, meta: Mapping[str, Any]) -> dict[str, Any]:
+    """Copy the model at ``source`` to ``out`` with ``meta`` merged into its metadata (e.g. decision points).
+
+    The scoring file is rewritten (its hash changes); the pipelines file is copied byte for byte.
+    Returns the new manifest, which records the source model's sha256.
+    """
+    src, dest = Path(source), Path(out)
+    if dest.suffix != ".npz":
+        raise ModelError(f"{dest}: a model file name must end in .npz")
+    if dest.resolve() == src.resolve():
+        raise ModelError(f"{dest}: is the source model; write the tuned copy to another file")
+    model = load_model(src)
+    manifest = read_manifest(src)
+    tuned = FramingModel(model.scorer, {**model.meta, **meta}, model.stop_words)
+    scoring = scoring_bytes(tuned)
+    new = {**manifest, **meta, "model_file": dest.name, "sha256": hashlib.sha256(scoring).hexdigest(),
+           "size_bytes": len(scoring), "derived_from": {"model_file": src.name, "sha256": manifest["sha256"]}}
+    if isinstance(manifest.get("pipelines"), dict) and pipelines_path(src).exists():
+        _atomic_write(pipelines_path(dest), _read_verified(pipelines_path(src), manifest["pipelines"]["sha256"], "pipelines file"))
+        new["pipelines"] = {**manifest["pipelines"], "file": pipelines_path(dest).name}
+    _atomic_write(dest, scoring)
+    _atomic_write(manifest_path(dest), (json.dumps(new, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    return new
 
 
 def save_model(model: FramingModel, path: str | Path, manifest_extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -264,7 +291,7 @@ def _parse(path: Path, data: bytes) -> tuple[dict[str, Any], list[str], Any]:
         found = doc.get("format") if isinstance(doc, dict) else None
         raise ModelError(f"{path}: model format {found!r}, this version reads format {FORMAT} (retrain with `{RETRAIN_HINT}`)")
     grams = grams_blob.split("\n") if grams_blob else []
-    if table.dtype != np.float64 or table.ndim != 2 or table.shape != (len(grams), 4):
+    if table.dtype != np.float64 or table.ndim != 2 or table.shape != (len(grams), COLUMNS):
         raise ModelError(f"{path}: weight table of shape {table.shape} does not fit {len(grams)} n-grams")
     return doc, grams, table
 
@@ -276,8 +303,8 @@ def _build(path: Path, doc: dict[str, Any], grams: list[str], table: Any) -> Fra
                                 scopes=tuple(str(s) for s in w["scopes"]))
                  for h, w in doc["heads"].items() if h in HEADS}
         entries = [Entry(str(t), str(c), str(k), str(p), str(a), tuple(str(x) for x in ex)) for t, c, k, p, a, ex in doc["lexicon"]]
-        scorer = Scorer(heads, Lexicon(entries), grams, table.ravel().tolist(), {str(k): str(v) for k, v in doc["canon"].items()},
-                        [str(t) for t in doc["terms"]])
+        scorer = Scorer(heads, Lexicon(entries), grams, table.ravel(), {str(k): str(v) for k, v in doc["canon"].items()},
+                        [str(t) for t in doc["terms"]], [str(w) for w in doc.get("drop", [])])
         meta = dict(doc["meta"])
         stop = [str(w) for w in doc["stop_words"]]
     except (KeyError, TypeError, ValueError, AttributeError) as exc:

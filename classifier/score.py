@@ -145,24 +145,80 @@ class Scored:
     terms: dict[str, list[list[dict[str, Any]]]]
 
 
+SCORE_CHUNK = 2048  # pieces scored per vectorised call: bounds memory on one huge article
+
+
 def score_pieces(scorer: Scorer, pieces: Sequence[Piece], offsets: Sequence[int], stop_words: frozenset[str],
-                 controls: Controls, explain: bool = True) -> Scored:
-    """Score and explain each piece with both heads (terms only at or above each head's decision point)."""
+                 controls: Controls, explain: bool = True, groups: Sequence[int] | None = None) -> Scored:
+    """Score and explain each piece with both heads (terms only at or above each head's decision point).
+
+    With ``groups`` (the paragraph of each piece) only the terms a paragraph row can show are kept:
+    the strongest of each group, on its first piece in each chunk (bounded memory on huge articles).
+    """
     out = Scored({h: [] for h in HEADS}, {TERM_COLUMNS[h]: [] for h in HEADS})
-    for piece, offset in zip(pieces, offsets):
-        logits = dict(zip(HEADS, scorer.logits(piece)))
-        found = _adjust(scorer, piece, offset, controls, logits) if controls.allow or controls.house else {}
+    for a in range(0, len(pieces), SCORE_CHUNK):
+        part = _score_chunk(scorer, pieces[a:a + SCORE_CHUNK], offsets[a:a + SCORE_CHUNK], stop_words, controls, explain)
         for head in HEADS:
-            p = _sigmoid(logits[head])
-            out.probs[head].append(p)
-            skip, house = found.get(head, (set(), []))
-            listed: list[dict[str, Any]] = list(house)
-            if explain and p >= controls.threshold(head):
-                contrib = scorer.contributions(piece, head)
-                listed += terms(contrib, piece.text, offset, head, stop_words, skip)
-            if house:
-                listed.sort(key=lambda t: -t["weight"])
-            out.terms[TERM_COLUMNS[head]].append(listed[:MAX_TERMS])
+            listed = part.terms[TERM_COLUMNS[head]]
+            if groups is not None:
+                _keep_strongest(listed, groups[a:a + SCORE_CHUNK])
+            out.probs[head].extend(part.probs[head])
+            out.terms[TERM_COLUMNS[head]].extend(listed)
+    return out
+
+
+def _keep_strongest(listed: list[list[dict[str, Any]]], groups: Sequence[int]) -> None:
+    """Move each group's strongest terms onto its first piece (in place); a group's union keeps its top terms."""
+    first = 0
+    for i in range(1, len(listed) + 1):
+        if i == len(listed) or groups[i] != groups[first]:
+            if i - first > 1:
+                merged = _top(t for ts in listed[first:i] for t in ts)
+                listed[first] = merged
+                for k in range(first + 1, i):
+                    listed[k] = []
+            first = i
+
+
+def _probabilities(z: Any) -> Any:
+    import numpy as np
+
+    probs = np.empty_like(z)
+    pos = z >= 0
+    probs[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
+    ez = np.exp(z[~pos])
+    probs[~pos] = ez / (1.0 + ez)  # NaN (a head the model lacks) stays NaN
+    return probs
+
+
+def _score_chunk(scorer: Scorer, pieces: Sequence[Piece], offsets: Sequence[int], stop_words: frozenset[str],
+                 controls: Controls, explain: bool) -> Scored:
+    import numpy as np
+
+    batch = scorer.read_batch(pieces)
+    lo, fr = scorer.logits_of(batch)
+    logits = {LOADED: lo, FRAMING: fr}
+    found: dict[int, dict[str, tuple[set[int], list[dict[str, Any]]]]] = {}
+    if controls.allow or controls.house:
+        for i, (piece, offset) in enumerate(zip(pieces, offsets)):
+            row = {h: float(logits[h][i]) for h in HEADS}
+            found[i] = _adjust(scorer, piece, offset, controls, row)
+            for h in HEADS:
+                logits[h][i] = row[h]
+    probs = {head: _probabilities(logits[head]) for head in HEADS}
+    wanted = {head: np.flatnonzero(probs[head] >= controls.threshold(head)).tolist() if explain else [] for head in HEADS}
+    contrib = scorer.contributions(batch, wanted)
+    out = Scored({}, {})
+    for head in HEADS:
+        out.probs[head] = probs[head].tolist()
+        listed: list[list[dict[str, Any]]] = [[] for _ in pieces]
+        for i in wanted[head]:
+            skip = found[i][head][0] if i in found else set()
+            listed[i] = terms(contrib[(i, head)], pieces[i].text, offsets[i], head, stop_words, skip)
+        for i, f in found.items():
+            if f[head][1]:
+                listed[i] = sorted([*f[head][1], *listed[i]], key=lambda t: -t["weight"])[:MAX_TERMS]
+        out.terms[TERM_COLUMNS[head]] = listed
     return out
 
 
@@ -177,7 +233,7 @@ def _adjust(scorer: Scorer, piece: Piece, offset: int, controls: Controls,
             continue
         skip: set[int] = set()
         if allowed:
-            contrib = scorer.contributions(piece, head)
+            contrib = scorer.contributions_of(piece, head)
             skip = {k for k, s in enumerate(contrib.spans) if s in allowed}
             logits[head] -= sum(contrib.weights[k] for k in skip)
         house_words, house_spans = words, spans
@@ -353,7 +409,8 @@ class FramingModel:
             raise ValueError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
         docs = [as_text(t, f"document {i}") for i, t in enumerate(texts)]
         b = segment(docs)
-        s = self._scored(b.pieces, b.s_start, explain)
+        s = score_pieces(self.scorer, b.pieces, b.s_start, self.stop_words, self.controls, explain,
+                         groups=None if level == "sentence" else b.s_par)
         return aggregate(level, b, s, len(docs), self.decision_points)
 
     def score_text(self, text: Any, level: str = "paragraph") -> Any:

@@ -9,7 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from .card import write_card
-from .corpus import default_corpus_paths, default_lexicon_path, default_side_terms_path, fingerprint, load_labelled
+from .corpus import (
+    default_corpus_paths,
+    default_lexicon_path,
+    default_side_terms_path,
+    fingerprint,
+    load_labelled,
+)
 from .lexicon import Entry, read_lexicon
 from .persist import default_output_path, manifest_path, save_model
 from .schema import DECISION_POINT, HEADS
@@ -63,9 +69,9 @@ def side_neutral_lexicon(entries: Sequence[Entry], canon: Mapping[str, str]) -> 
     """Lexicon entries whose words name a side share a concept with their mirror ("far-left" and "far-right")."""
     out = []
     for e in entries:
-        words = tokenize(e.term)
+        words = tokenize(e.key)
         mapped = [canonical(w, canon) for w in words]
-        if mapped != words and not e.concept:
+        if mapped != words:
             e = Entry(e.term, e.category, " ".join(mapped), e.pos, e.alternative, e.exclude)
         out.append(e)
     return tuple(out)
@@ -96,19 +102,7 @@ def train(
     checked against the pipelines before anything is written. ``benchmark`` (a CSV in BABE's layout)
     fills the model card's real-news section.
     """
-    import pandas as pd
-
-    frames, files = [], []
-    if not data or with_default_data:
-        frames.append(load_labelled(default_corpus_paths(), encoding=encoding))
-        files += default_corpus_paths()
-    if data:
-        frames.append(load_labelled(list(data), text_column=text_column, label_columns=label_columns, preset=preset,
-                                    encoding=encoding))
-        files += [Path(p) for p in data]
-    table = pd.concat(frames, ignore_index=True)
-    if len(frames) > 1:  # keep the two sources' groups apart
-        table["group"] = [f"{k}:{g}" for k, f in enumerate(frames) for g in f["group"]]
+    table, files = _training_table(data, text_column, label_columns, preset, with_default_data, encoding)
     lex_path = Path(lexicon) if lexicon else default_lexicon_path()
     side_path = Path(side_terms) if side_terms else default_side_terms_path()
     canon = read_side_terms(side_path) if side_path.exists() else ()
@@ -126,16 +120,41 @@ def train(
         "counts": result.counts,
         "cv": result.cv,
     }
-    model = FramingModel.from_pipelines(result.heads, meta)
-    parity_check(result.heads, model.scorer, [*table["text"].iloc[:: max(1, len(table) // 300)], *REFERENCE_SENTENCES])
-    scores = model.score_sentences(list(REFERENCE_SENTENCES), explain=False)
-    model.meta["reference_scores"] = {"sentences": list(REFERENCE_SENTENCES),
-                                      **{h: [round(float(x), 12) for x in scores[h]] for h in result.heads}}
+    model = _checked_model(result.heads, meta, table)
     out_path = Path(out) if out else default_output_path()
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     manifest = save_model(model, out_path, {"trained_at": stamp})
     card = write_card(model, out_path, manifest, table if not data else None, benchmark)
     return TrainReport(out_path, manifest, card)
+
+
+def _training_table(data: Sequence[str | Path] | None, text_column: str, label_columns: dict[str, str] | None,
+                    preset: str | None, with_default_data: bool, encoding: str | None) -> tuple[Any, list[Path]]:
+    """The labelled rows to train on (the project corpus, the user's files, or both) and the files they came from."""
+    import pandas as pd
+
+    frames, files = [], []
+    if not data or with_default_data:
+        frames.append(load_labelled(default_corpus_paths(), encoding=encoding))
+        files += default_corpus_paths()
+    if data:
+        frames.append(load_labelled(list(data), text_column=text_column, label_columns=label_columns, preset=preset,
+                                    encoding=encoding))
+        files += [Path(p) for p in data]
+    table = pd.concat(frames, ignore_index=True)
+    if len(frames) > 1:  # keep the two sources' groups apart
+        table["group"] = [f"{k}:{g}" for k, f in enumerate(frames) for g in f["group"]]
+    return table, files
+
+
+def _checked_model(heads: Mapping[str, Any], meta: dict[str, Any], table: Any) -> FramingModel:
+    """The model of fitted heads, after checking its scorer against the pipelines, with reference scores recorded."""
+    model = FramingModel.from_pipelines(heads, meta)
+    parity_check(heads, model.scorer, [*table["text"].iloc[:: max(1, len(table) // 300)], *REFERENCE_SENTENCES])
+    scores = model.score_sentences(list(REFERENCE_SENTENCES), explain=False)
+    model.meta["reference_scores"] = {"sentences": list(REFERENCE_SENTENCES),
+                                      **{h: [round(float(x), 12) for x in scores[h]] for h in heads}}
+    return model
 
 
 def _package_version() -> str:

@@ -8,7 +8,8 @@ beside :class:`~classifier.features.LexiconFeatures`, into a class-balanced logi
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,7 @@ from .errors import InputError
 from .features import FloorNormalizer, LexiconFeatures, Ngrams
 from .lexicon import SCOPES, Entry
 from .schema import DECISION_POINT, FRAMING, HEADS, LOADED
+from .words import FUNCTION_WORDS
 
 __all__ = ["C_GRID", "DEFAULT_C", "DEFAULT_FLOOR", "SEED", "HeadOptions", "TrainingResult", "build_head", "fit_heads",
            "parity_check"]
@@ -48,6 +50,7 @@ class HeadOptions:
     lexicon: tuple[Entry, ...] = ()
     canon: tuple[tuple[str, str], ...] = ()
     floor: float = DEFAULT_FLOOR
+    drop: tuple[str, ...] = FUNCTION_WORDS
 
 
 def build_head(head: str, options: HeadOptions, C: float = DEFAULT_C) -> Pipeline:
@@ -58,7 +61,7 @@ def build_head(head: str, options: HeadOptions, C: float = DEFAULT_C) -> Pipelin
     """
     if head not in HEADS:
         raise ValueError(f"unknown head {head!r}")
-    tfidf = TfidfVectorizer(analyzer=Ngrams(VIEW[head], options.canon), min_df=2, sublinear_tf=True, norm=None,
+    tfidf = TfidfVectorizer(analyzer=Ngrams(VIEW[head], options.canon, options.drop), min_df=2, sublinear_tf=True, norm=None,
                             dtype=np.float64)
     words = Pipeline([("tfidf", tfidf), ("norm", FloorNormalizer(options.floor))])
     lexicon = LexiconFeatures(lexicon=options.lexicon, scopes=CUE_SCOPES[head], terms=True)
@@ -127,34 +130,18 @@ def fit_heads(
         d = data[data[head].notna()]
         y = d[head].astype(int).to_numpy()
         X = d["text"].astype(str).tolist()
-        groups = d["group"].astype(str).to_numpy()
         counts = {"n": len(y), "positive": int(y.sum()), "negative": int((1 - y).sum())}
         if counts["positive"] < 2 or counts["negative"] < 2:
             raise InputError(f"{head}: needs at least 2 positive and 2 negative examples to train "
                              f"(got {counts['positive']} and {counts['negative']})")
         result.counts[head] = counts
-        n_groups = len(set(groups))
-        threshold = DECISION_POINT
-        chosen = C if C is not None else DEFAULT_C
-        if folds >= 2 and n_groups >= 2:
-            splits = list(GroupKFold(n_splits=min(folds, n_groups)).split(X, y, groups))
-            grid = (chosen,) if C is not None else C_GRID
-            oofs = {c: _out_of_fold(build_head(head, options, C=c), X, y, splits) for c in grid}
-            f1s = {c: f1_score(y, oof >= DECISION_POINT, average="macro") for c, oof in oofs.items()}
-            chosen = min(c for c in grid if f1s[c] >= max(f1s.values()) - C_TOLERANCE)
-            oof = oofs[chosen]
-            best = _best_threshold(y, oof)
-            if tune_threshold:
-                threshold = best
-            result.cv[head] = {
-                "macro_f1": float(f1_score(y, oof >= threshold, average="macro")),
-                "roc_auc": float(roc_auc_score(y, oof)),
-                "best_threshold": best,
-                "folds": len(splits),
-                "C": chosen,
-                "macro_f1_by_C": {str(c): round(float(f), 4) for c, f in f1s.items()},
-            }
-        pipe = build_head(head, options, C=chosen).fit(X, y)
+        chosen, threshold = C if C is not None else DEFAULT_C, DECISION_POINT
+        with _too_little_text(head, len(X), folds):
+            cv = _cross_validate(head, options, X, y, d["group"].astype(str).to_numpy(), folds, C, tune_threshold)
+            if cv:
+                chosen, threshold = cv["C"], cv["threshold"]
+                result.cv[head] = {k: v for k, v in cv.items() if k != "threshold"}
+            pipe = build_head(head, options, C=chosen).fit(X, y)
         if threshold != DECISION_POINT:
             _shift_to_half(pipe.named_steps["clf"], threshold)
         result.heads[head] = pipe
@@ -162,6 +149,38 @@ def fit_heads(
     if not result.heads:
         raise InputError(f"no labelled rows for any head ({', '.join(heads)})")
     return result
+
+
+@contextmanager
+def _too_little_text(head: str, n: int, folds: int) -> Iterator[None]:
+    """Turn the vectorizer's "no terms remain" into a one-line error about the data."""
+    try:
+        yield
+    except ValueError as exc:
+        if "no terms remain" not in str(exc):
+            raise
+        hint = " (or train with --folds 0: cross-validation folds are smaller still)" if folds >= 2 else ""
+        raise InputError(f"{head}: no word or word pair occurs in two of the {n} training sentences once function "
+                         f"words are left out; too little text to learn from{hint}") from None
+
+
+def _cross_validate(head: str, options: HeadOptions, X: list[str], y: np.ndarray, groups: np.ndarray, folds: int,
+                    C: float | None, tune_threshold: bool) -> dict[str, Any] | None:
+    """Group-CV over the C grid (or the given C): the chosen C, its figures, and the decision threshold to use."""
+    n_groups = len(set(groups))
+    if folds < 2 or n_groups < 2:
+        return None
+    splits = list(GroupKFold(n_splits=min(folds, n_groups)).split(X, y, groups))
+    grid = (C,) if C is not None else C_GRID
+    oofs = {c: _out_of_fold(build_head(head, options, C=c), X, y, splits) for c in grid}
+    f1s = {c: f1_score(y, oof >= DECISION_POINT, average="macro") for c, oof in oofs.items()}
+    chosen = min(c for c in grid if f1s[c] >= max(f1s.values()) - C_TOLERANCE)
+    oof = oofs[chosen]
+    best = _best_threshold(y, oof)
+    threshold = best if tune_threshold else DECISION_POINT
+    return {"macro_f1": float(f1_score(y, oof >= threshold, average="macro")), "roc_auc": float(roc_auc_score(y, oof)),
+            "best_threshold": best, "folds": len(splits), "C": chosen,
+            "macro_f1_by_C": {str(c): round(float(f), 4) for c, f in f1s.items()}, "threshold": threshold}
 
 
 def parity_check(heads: Mapping[str, Pipeline], scorer: Any, texts: Sequence[str], tolerance: float = 1e-9) -> None:

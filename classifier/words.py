@@ -12,13 +12,16 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Mapping, Sequence
+from itertools import accumulate, chain
+from operator import sub
 from pathlib import Path
 from typing import NamedTuple
 
 from .segment import quote_spans, scare_quotes
 
-__all__ = ["QUOTE_TOKEN", "SHORT_QUOTE_TOKEN", "TOKEN_RE", "Tokens", "all_words", "canonical", "ngrams", "read_side_terms",
-           "tokenize", "view", "writer_voice"]
+__all__ = ["FUNCTION_WORDS", "QUOTE_TOKEN", "SHORT_QUOTE_TOKEN", "TOKEN_RE", "Tokens", "all_words", "canonical", "ngrams",
+           "read_side_terms",
+           "lowered", "tokenize", "view", "word_spans", "writer_voice"]
 
 # A word: letters/digits/underscore, joined by inner hyphens or apostrophes ("far-right", "don't").
 TOKEN_RE = re.compile(r"\w+(?:[-'’]\w+)*")
@@ -41,17 +44,41 @@ def _lower(token: str) -> str:
     return token.lower().replace("’", "'")
 
 
+def lowered(text: str) -> str | None:
+    """``text`` lower-cased with ’ read as ', when that keeps every character in place (else None).
+
+    No character whose lower case is a single character changes between word and non-word, so when
+    the length is kept, the tokens of the lowered text are the lowered tokens, at the same offsets.
+    """
+    low = text.lower()
+    if len(low) != len(text):
+        return None
+    return low.replace("’", "'") if "’" in low else low
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-cased word tokens of ``text`` (’ read as '), one per match of :data:`TOKEN_RE`."""
+    low = lowered(text)
+    if low is not None:
+        return TOKEN_RE.findall(low)
     return [_lower(t) for t in TOKEN_RE.findall(text)]
+
+
+def word_spans(text: str, words: Sequence[str]) -> list[tuple[int, int]]:
+    """The offsets of ``words`` (``tokenize(text)``) in ``text``, from the lengths of the gaps between them."""
+    low = lowered(text)
+    if low is None:
+        return all_words(text).spans
+    gaps = TOKEN_RE.split(low)  # len(words) + 1 stretches of non-words
+    ends = list(accumulate(map(len, chain.from_iterable(zip(gaps, words)))))[1::2]
+    return list(zip(map(sub, ends, map(len, words)), ends))
 
 
 def all_words(text: str) -> Tokens:
     """Every word of ``text`` with its offsets."""
-    words, spans = [], []
-    for m in TOKEN_RE.finditer(text):
-        words.append(_lower(m.group()))
-        spans.append(m.span())
+    words: list[str] = []
+    spans: list[tuple[int, int]] = []
+    _add_words(text, 0, len(text), words, spans)
     return Tokens(words, spans)
 
 
@@ -64,24 +91,31 @@ def writer_voice(text: str, quotes: Sequence[tuple[int, int]] | None = None) -> 
     if not spans_q:
         return all_words(text)
     scare = scare_quotes(text, spans_q)
+    low = lowered(text) or ""
     words: list[str] = []
     spans: list[tuple[int, int]] = []
     pos = 0
     for (a, b), is_scare in zip(spans_q, scare):
-        _add_words(text, pos, a, words, spans)
+        _add_words(text, pos, a, words, spans, low)
         if is_scare:
             words.append(SHORT_QUOTE_TOKEN)
             spans.append((a, a + 1))
-            _add_words(text, a, b, words, spans)
+            _add_words(text, a, b, words, spans, low)
         else:
             words.append(QUOTE_TOKEN)
             spans.append((a, b))
         pos = b
-    _add_words(text, pos, len(text), words, spans)
+    _add_words(text, pos, len(text), words, spans, low)
     return Tokens(words, spans)
 
 
-def _add_words(text: str, start: int, end: int, words: list[str], spans: list[tuple[int, int]]) -> None:
+def _add_words(text: str, start: int, end: int, words: list[str], spans: list[tuple[int, int]],
+               low: str | None = None) -> None:
+    low = lowered(text) if low is None else (low or None)
+    if low is not None:
+        words.extend(TOKEN_RE.findall(low, start, end))
+        spans.extend(m.span() for m in TOKEN_RE.finditer(low, start, end))
+        return
     for m in TOKEN_RE.finditer(text, start, end):
         words.append(_lower(m.group()))
         spans.append(m.span())
@@ -108,8 +142,16 @@ def canonical(word: str, canon: Mapping[str, str]) -> str:
     return word
 
 
-def ngrams(words: Sequence[str], canon: Mapping[str, str] | None = None) -> list[str]:
-    """Unigrams then bigrams of ``words``, each word first replaced by its ``canon`` form if it has one."""
+# Words that are not features: a flag must rest on words with content. First and second person, negations
+# and modals stay (they mark the writer's voice).
+FUNCTION_WORDS = tuple(sorted(set(
+    "a an the is are was were be been being am it its this that these those of in on at to for with by from as and or".split())))
+
+
+def ngrams(words: Sequence[str], canon: Mapping[str, str] | None = None, drop: frozenset[str] | set[str] = frozenset()) -> list[str]:
+    """Unigrams then bigrams of ``words`` without the ``drop`` words, each first replaced by its ``canon`` form."""
+    if drop:
+        words = [w for w in words if w not in drop]
     if canon:
         words = [canonical(w, canon) for w in words]
     return [*words, *(f"{a} {b}" for a, b in itertools.pairwise(words))]

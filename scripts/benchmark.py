@@ -1,387 +1,331 @@
 #!/usr/bin/env python3
-"""Benchmark the shipped pipeline against two baselines, in one run on one machine; write docs/benchmarks.md.
+"""The project's benchmark: accuracy, behaviour, speed and the model file, each beside a baseline, in one run.
 
-    python scripts/benchmark.py [--runs 3] [--out docs/benchmarks.md] [--benchmark PATH]
+    python scripts/benchmark.py                  # everything; writes docs/benchmarks.md and the README's table
+    python scripts/benchmark.py --quick          # fewer runs and articles, prints only
+    python scripts/benchmark.py --old-ref REF    # compare the model file with the one a git revision shipped
 
-Baselines (trained on the same project corpus, same classifier settings: LogisticRegression C=8,
-balanced classes, liblinear):
-  - word: word 1-2-gram TF-IDF + logistic regression
-  - word+char: word 1-2-gram TF-IDF + character 2-5-gram TF-IDF + logistic regression
+Measured, on this machine, in this run:
 
-Measured: macro-F1 on the shared BABE half (when present), group-CV macro-F1 on the project corpus
-(folds keep topics together), scoring throughput (sentences/s, one process), cold start of one
-small file, training time, model size, peak memory; and each model trained on one half of the BABE
-file and tested on the other (in-domain strength). Timings are medians of --runs runs.
+* **Accuracy on real news** (when ``--benchmark`` or ../shared/benchmarks/babe_dev.csv exists): macro-F1 per head
+  at 0.5 of the shipped model and of a plain word 1-2-gram TF-IDF + logistic regression trained on the same
+  corpus (the baseline), with ROC-AUC and per-leaning false-positive rates. Group cross-validation figures are
+  the model's manifest's (training computes them).
+* **Behaviour**, on the probe sets in tests/probes: short neutral sentences below 0.5, flagged sentences that list
+  a term, mirror symmetry (left/right), junk and content paragraph kinds.
+* **Speed**: ``score_sentences`` (with and without explanations) against the baseline's two heads predicting
+  into a DataFrame, on real-news-length sentences; ``framing score --jobs 1`` on generated articles against the
+  library's ``score_documents`` on the same articles; cold start of ``framing score`` on one file. Runs are
+  interleaved and medians reported, with the load average (this 2-core machine is shared).
+* **The model file**: size and cold start beside the previous format (``--old-ref``, a git revision whose shipped
+  model was a joblib pickle; checked out into a temporary worktree).
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import platform
+import random
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+import bench_score  # the article generator (a sibling script)
+import numpy as np
+import pandas as pd
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score, roc_auc_score
+from sklearn.pipeline import make_pipeline
+
+from classifier import load_model
+from classifier.card import benchmark_path, mirror_symmetry
+from classifier.corpus import load_labelled
+from classifier.persist import FORMAT, default_model_path
+from classifier.schema import HEADS
+from classifier.segment import paragraph_kind
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import joblib  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from sklearn.base import clone  # noqa: E402
-from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.metrics import f1_score  # noqa: E402
-from sklearn.model_selection import GroupKFold, train_test_split  # noqa: E402
-from sklearn.pipeline import FeatureUnion, make_pipeline  # noqa: E402
-
-from classifier import load_model  # noqa: E402
-from classifier.card import benchmark_path  # noqa: E402
-from classifier.data import HEADS, default_lexicon_path, load_corpus, load_labelled  # noqa: E402
-from classifier.features import read_lexicon  # noqa: E402
-from classifier.model import C_GRID, C_TOLERANCE, DEFAULT_C, build_head, fit_heads  # noqa: E402
-from classifier.persist import default_model_path  # noqa: E402
-from classifier.score import FramingModel  # noqa: E402
-
-NAMES = ("pipeline", "word", "word+char")
-SPLITS = 5  # random stratified halvings of the benchmark for the in-domain comparison
+PROBES = ROOT / "tests" / "probes"
+OLD_REF = "6865fad"  # the last commit whose shipped model was a joblib pickle (format 4)
 
 
-def _clf(C: float = DEFAULT_C) -> LogisticRegression:
-    return LogisticRegression(C=C, class_weight="balanced", solver="liblinear", max_iter=5000, random_state=0)
-
-
-def baseline(kind: str, C: float = DEFAULT_C):
-    """An untrained baseline pipeline for one head."""
-    word = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2)
-    if kind == "word":
-        return make_pipeline(word, _clf(C))
-    char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)
-    return make_pipeline(FeatureUnion([("word", word), ("char", char)]), _clf(C))
-
-
-def baseline_cv_c(kind: str, X: list[str], y: np.ndarray, groups: np.ndarray) -> float:
-    """C for a baseline chosen exactly as the pipeline's training chooses its own (group-CV, C_GRID, C_TOLERANCE)."""
-    splits = list(GroupKFold(n_splits=5).split(X, y, groups))
-    f1s = {}
-    for c in C_GRID:
-        oof = np.zeros(len(y))
-        for tr, te in splits:
-            oof[te] = baseline(kind, c).fit([X[i] for i in tr], y[tr]).predict_proba([X[i] for i in te])[:, 1]
-        f1s[c] = f1_score(y, oof >= 0.5, average="macro")
-    return min(c for c in C_GRID if f1s[c] >= max(f1s.values()) - C_TOLERANCE)
-
-
-class Baseline:
-    """Two baseline heads with the scoring call the benchmark times."""
-
-    def __init__(self, heads: dict):
-        self.heads = heads
-
-    def score(self, texts: list[str]) -> dict[str, np.ndarray]:
-        return {h: p.predict_proba(texts)[:, 1] for h, p in self.heads.items()}
-
-
-def train_all(data: pd.DataFrame, lexicon, choose_c: bool = False) -> dict[str, object]:
-    """Fit the three models on ``data``, returning scorers with a common interface.
-
-    With ``choose_c`` every model picks its C by group cross-validation (the pipeline's own training
-    procedure, applied to the baselines too); otherwise all use C=8.
-    """
+def baseline(data: pd.DataFrame) -> dict[str, Any]:
+    """A plain word 1-2-gram TF-IDF + logistic regression per head, on the same corpus."""
     out = {}
-    res = fit_heads(data, lexicon, folds=5 if choose_c else 0)
-    out["pipeline"] = FramingModel.from_pipelines(res.heads, {})
-    for kind in ("word", "word+char"):
-        heads = {}
-        for h in HEADS:
-            d = data[data[h].notna()]
-            X, y = d["text"].tolist(), d[h].astype(int).to_numpy()
-            c = baseline_cv_c(kind, X, y, d["group"].astype(str).to_numpy()) if choose_c else DEFAULT_C
-            heads[h] = baseline(kind, c).fit(X, y)
-        out[kind] = Baseline(heads)
+    for head in HEADS:
+        d = data[data[head].notna()]
+        pipe = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2),
+                             LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000, solver="liblinear"))
+        out[head] = pipe.fit(d["text"].tolist(), d[head].astype(int))
     return out
 
 
-def score(model, texts: list[str], explain: bool = True) -> dict[str, np.ndarray]:
-    if isinstance(model, FramingModel):
-        df = model.score_sentences(texts, explain=explain)
-        return {h: df[h].to_numpy() for h in HEADS}
-    return model.score(texts)
+def baseline_frame(pipes: dict[str, Any], texts: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({"text": texts, **{h: p.predict_proba(texts)[:, 1] for h, p in pipes.items()}})
 
 
-def macro_f1(data: pd.DataFrame, probs: dict[str, np.ndarray]) -> dict[str, float]:
+def accuracy(model: Any, pipes: dict[str, Any], bench: pd.DataFrame) -> dict[str, Any]:
+    ours = model.score_sentences(bench["text"].tolist(), explain=False)
+    base = baseline_frame(pipes, bench["text"].tolist())
+    out: dict[str, Any] = {}
+    for head in HEADS:
+        keep = bench[head].notna().to_numpy()
+        y = bench[head].to_numpy()[keep].astype(int)
+        row = {}
+        for name, frame in (("framing", ours), ("baseline", base)):
+            p = frame[head].to_numpy()[keep]
+            row[name] = {"macro_f1": f1_score(y, p >= 0.5, average="macro"), "roc_auc": roc_auc_score(y, p)}
+            if "type" in bench:
+                leaning = bench["type"].to_numpy()[keep]
+                row[name]["fpr"] = {g: float(((p >= 0.5) & (y == 0) & (leaning == g)).sum() / max(1, ((y == 0) & (leaning == g)).sum()))
+                                    for g in ("left", "right", "center")}
+        out[head] = row
+    return out
+
+
+def _rows(name: str) -> list[dict]:
+    return [json.loads(x) for x in (PROBES / f"{name}.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
+
+
+def behaviour(model: Any) -> dict[str, Any]:
+    short = model.score_sentences([r["text"] for r in _rows("short_neutral")])
+    flagged = model.score_sentences([r["text"] for r in _rows("flagged")])
+    out: dict[str, Any] = {"short_neutral_below": float(((short["loaded_language"] < 0.5) & (short["editorial_framing"] < 0.5)).mean()),
+                           "n_short": len(short)}
+    for head, col in (("loaded_language", "loaded_terms"), ("editorial_framing", "framing_terms")):
+        hit = flagged[flagged[head] >= 0.5]
+        out[f"{head}_flagged_with_terms"] = float((hit[col].map(len) > 0).mean()) if len(hit) else float("nan")
+        out[f"{head}_flagged_n"] = len(hit)
+    out["mirror"] = mirror_symmetry(model, PROBES / "mirror_pairs.jsonl")
+    kinds = _rows("kinds")
+    content = [r["text"] for r in kinds if r["kind"] == "content"]
+    junk = [r["text"] for r in kinds if r["kind"] != "content"]
+    out["content_kept"] = sum(paragraph_kind(t) == "content" for t in content) / len(content)
+    out["junk_caught"] = sum(paragraph_kind(t) != "content" for t in junk) / len(junk)
+    return out
+
+
+def _timed(fn: Any) -> tuple[float, float]:
+    w, c = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - w, time.process_time() - c
+
+
+def speed(model: Any, pipes: dict[str, Any], sentences: list[str], runs: int) -> dict[str, Any]:
+    """Sentences per second, interleaved runs, medians of wall and CPU time."""
+    cases = {
+        "baseline": lambda: baseline_frame(pipes, sentences),
+        "explain": lambda: model.score_sentences(sentences),
+        "no_explain": lambda: model.score_sentences(sentences, explain=False),
+    }
+    for fn in cases.values():  # warm up
+        fn()
+    times: dict[str, list[tuple[float, float]]] = {k: [] for k in cases}
+    for _ in range(runs):
+        for name, fn in cases.items():
+            times[name].append(_timed(fn))
     out = {}
-    for h in HEADS:
-        keep = data[h].notna().to_numpy()
-        out[h] = float(f1_score(data[h][keep].astype(int), probs[h][keep] >= 0.5, average="macro"))
+    for name, ts in times.items():
+        out[name] = {"wall": statistics.median(t[0] for t in ts), "cpu": statistics.median(t[1] for t in ts)}
+        out[name]["per_s"] = len(sentences) / out[name]["wall"]
+    for key in ("explain", "no_explain"):
+        out[f"{key}_ratio"] = statistics.median(b[0] / e[0] for b, e in zip(times["baseline"], times[key]))
+        out[f"{key}_ratio_cpu"] = statistics.median(b[1] / e[1] for b, e in zip(times["baseline"], times[key]))
     return out
 
 
-def group_cv(corpus: pd.DataFrame, lexicon, folds: int = 5) -> dict[str, dict[str, float]]:
-    """Out-of-fold macro-F1 per model and head, folds keeping topics (and pairs) together."""
-    out = {n: {} for n in NAMES}
-    X = corpus["text"].tolist()
-    groups = corpus["group"].to_numpy()
-    for h in HEADS:
-        y = corpus[h].astype(int).to_numpy()
-        oof = {n: np.zeros(len(y)) for n in NAMES}
-        for tr, te in GroupKFold(n_splits=folds).split(X, y, groups):
-            Xtr, Xte = [X[i] for i in tr], [X[i] for i in te]
-            oof["pipeline"][te] = build_head(h, lexicon).fit(Xtr, y[tr]).predict_proba(Xte)[:, 1]
-            for kind in ("word", "word+char"):
-                oof[kind][te] = clone(baseline(kind)).fit(Xtr, y[tr]).predict_proba(Xte)[:, 1]
-        for n in NAMES:
-            out[n][h] = float(f1_score(y, oof[n] >= 0.5, average="macro"))
-    return out
+def _cli(args: list[str], cwd: Path | None = None, env: dict | None = None) -> tuple[float, float]:
+    t0 = time.perf_counter()
+    before = os.times()
+    proc = subprocess.run([sys.executable, "-m", "classifier", *args], cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE)
+    after = os.times()
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"framing {' '.join(args)} failed: {proc.stderr.decode()[-500:]}")
+    return time.perf_counter() - t0, (after.children_user - before.children_user) + (after.children_system - before.children_system)
 
 
-PROBE = r"""
-import sys, joblib
-kind, path, texts_path = sys.argv[1:4]
-texts = open(texts_path, encoding="utf-8").read().split("\n")
-if kind == "pipeline":
-    from classifier import load_model
-    m = load_model(path); m.score_sentences(texts)
-else:
-    heads = joblib.load(path)
-    for p in heads.values(): p.predict_proba(texts)
-# VmHWM: this process's peak resident set (ru_maxrss would also count the parent's memory copied at fork)
-print(next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM")))
-"""
+def cli_overhead(model: Any, n_articles: int, runs: int, work: Path) -> dict[str, Any]:
+    """``framing score --jobs 1`` (a new process: start-up, reading, writing included) against ``score_documents``."""
+    path = work / "articles.jsonl"
+    bench_score.write_corpus(path, n_articles, seed=7)
+    texts = [json.loads(x)["text"] for x in path.read_text(encoding="utf-8").splitlines()]
+    cli, lib = [], []
+    model.score_documents(texts[:50])
+    for _ in range(runs):
+        cli.append(_cli(["score", str(path), "--jobs", "1", "--format", "jsonl", "-o", str(work / "out.jsonl"), "--quiet"]))
+        lib.append(_timed(lambda: model.score_documents(texts)))
+    return {"articles": n_articles, "cli_wall": statistics.median(c[0] for c in cli), "lib_wall": statistics.median(x[0] for x in lib),
+            "ratio": statistics.median(c[0] / x[0] for c, x in zip(cli, lib)),
+            "ratio_cpu": statistics.median(c[1] / x[1] for c, x in zip(cli, lib))}
 
-COLD = r"""
-import sys, joblib
-heads = joblib.load(sys.argv[1])
-text = open(sys.argv[2], encoding="utf-8").read()
-for p in heads.values(): p.predict_proba([text])
-"""
+
+def cold_start(runs: int, cwd: Path, model_path: Path | None = None, env: dict | None = None) -> float:
+    article = ROOT / "training_data" / "examples" / "article.txt"
+    args = ["score", str(article), "--format", "jsonl"] + (["--model", str(model_path)] if model_path else [])
+    _cli(args, cwd, env)
+    return statistics.median(_cli(args, cwd, env)[0] for _ in range(runs))
+
+
+def old_format(ref: str, runs: int, work: Path) -> dict[str, Any] | None:
+    """Size and cold start of the model file a git revision shipped, run with that revision's code."""
+    tree = work / "old"
+    proc = subprocess.run(["git", "worktree", "add", "--detach", str(tree), ref], cwd=ROOT, capture_output=True, text=True)
+    if proc.returncode:
+        print(f"(old format not measured: git worktree {ref} failed: {proc.stderr.strip()})", file=sys.stderr)
+        return None
+    try:
+        model = tree / "models" / "framing-default.joblib"
+        env = {**os.environ, "PYTHONPATH": str(tree)}
+        return {"ref": ref, "size": model.stat().st_size, "cold_start": cold_start(runs, tree, model, env)}
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, capture_output=True)
+
+
+def real_news_sentences(bench: pd.DataFrame | None, corpus: pd.DataFrame) -> tuple[list[str], str]:
+    if bench is not None:
+        return bench["text"].tolist() * 3, f"the {len(bench)} benchmark sentences x3"
+    long = corpus[corpus["text"].str.split().str.len() >= 25]["text"].tolist()
+    return random.Random(0).sample(long, min(5000, len(long))), "5,000 corpus sentences of 25+ words"
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        mem = int(next(line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")).split()[1]) / 1e6
-        mem_s = f"{mem:.0f} GB RAM"
-    except (OSError, StopIteration):
-        mem_s = "RAM unknown"
-    import sklearn
-
-    return (f"{cpu}, {os.cpu_count()} cores, {mem_s}; {platform.system()} {platform.release()}; Python {platform.python_version()}, "
-            f"scikit-learn {sklearn.__version__}, pandas {pd.__version__}")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+            f"load average {load:.2f} at the start")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
-    ap.add_argument("--benchmark", default=None, help="BABE-format CSV (default: ../shared/benchmarks/babe_dev.csv when present)")
+    ap.add_argument("--benchmark", help="labelled real news in BABE's layout (default: ../shared/benchmarks/babe_dev.csv)")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--articles", type=int, default=10_000)
+    ap.add_argument("--old-ref", default=OLD_REF)
+    ap.add_argument("--quick", action="store_true", help="3 runs, 2,000 articles, no old-format comparison, nothing written")
     args = ap.parse_args()
-    runs = max(3, args.runs)
-    log = lambda *a: print(*a, file=sys.stderr, flush=True)  # noqa: E731
-
-    corpus = load_corpus(None)
-    lexicon = read_lexicon(default_lexicon_path())
-    bench_file = Path(args.benchmark) if args.benchmark else benchmark_path()
-    babe = load_labelled(bench_file, preset="babe", keep=["type"]) if bench_file else None
-    texts = babe["text"].tolist() if babe is not None else corpus["text"].tolist()
-    results: dict[str, dict] = {n: {} for n in NAMES}
-
-    log("training (timed) ...")
-    models = None
-    for r in range(runs):
-        t0 = time.perf_counter()
-        res = fit_heads(corpus, lexicon, folds=0)
-        t_pipe = time.perf_counter() - t0
-        times = {"pipeline": t_pipe}
-        for kind in ("word", "word+char"):
-            t0 = time.perf_counter()
-            for h in HEADS:
-                baseline(kind).fit(corpus["text"].tolist(), corpus[h].astype(int))
-            times[kind] = time.perf_counter() - t0
-        for n in NAMES:
-            results[n].setdefault("train_s", []).append(times[n])
-        if r == 0:
-            models = train_all(corpus, lexicon)
-            models["pipeline"] = FramingModel.from_pipelines(res.heads, {})
-    shipped = load_model(default_model_path())
-    models["pipeline"] = shipped  # the shipped model itself (same data, same settings)
-
-    if babe is not None:
-        log("accuracy on the benchmark ...")
-        for n in NAMES:
-            probs = score(models[n], texts)
-            results[n]["babe"] = macro_f1(babe, probs)
-            fpr = {}
-            for h in HEADS:
-                for side in ("left", "right"):
-                    neg = ((babe["type"] == side) & (babe[h] == 0)).fillna(False).to_numpy(dtype=bool)
-                    fpr[f"{h} {side}"] = float((probs[h][neg] >= 0.5).mean())
-            results[n]["fpr"] = fpr
-    log("group cross-validation ...")
-    cv = group_cv(corpus, lexicon)
-    for n in NAMES:
-        results[n]["cv"] = cv[n]
-
-    log("throughput ...")
-    for _ in range(runs):
-        for n in NAMES:
-            t0 = time.perf_counter()
-            score(models[n], texts, explain=False)
-            results[n].setdefault("rate", []).append(len(texts) / (time.perf_counter() - t0))
-        t0 = time.perf_counter()
-        score(models["pipeline"], texts)
-        results["pipeline"].setdefault("rate_explained", []).append(len(texts) / (time.perf_counter() - t0))
-
+    if args.quick:
+        args.runs, args.articles, args.old_ref = 3, 2000, ""
+    bench_file = benchmark_path(args.benchmark or ROOT.parent / "shared" / "benchmarks" / "babe_dev.csv")
+    bench = load_labelled(bench_file, preset="babe", keep=["type"]) if bench_file else None
+    corpus = load_labelled()
+    model = load_model()
+    manifest = json.loads(default_model_path().with_suffix(".json").read_text())
+    results: dict[str, Any] = {"machine": machine(), "model": manifest, "corpus_n": len(corpus)}
+    print(results["machine"], file=sys.stderr)
+    pipes = baseline(corpus)
+    if bench is not None:
+        results["accuracy"] = accuracy(model, pipes, bench)
+        results["bench"] = {"file": bench_file.name, "n": len(bench)}
+    results["behaviour"] = behaviour(model)
+    sentences, what = real_news_sentences(bench, corpus)
+    results["speed"] = {**speed(model, pipes, sentences, args.runs), "what": what,
+                        "median_words": float(np.median([len(s.split()) for s in sentences]))}
     with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        paths = {"pipeline": default_model_path()}
-        for kind in ("word", "word+char"):
-            paths[kind] = tmp / f"{kind}.joblib"
-            joblib.dump(models[kind].heads, paths[kind], compress=("zlib", 6))
-        for n in NAMES:
-            results[n]["size_mb"] = paths[n].stat().st_size / 1e6
-        texts_file = tmp / "texts.txt"
-        texts_file.write_text("\n".join(t.replace("\n", " ") for t in texts), encoding="utf-8")
-        one = tmp / "one.txt"
-        one.write_text("The council approved the budget on Tuesday after a heated debate, a spokeswoman said.\n", encoding="utf-8")
-        log("peak memory and cold start ...")
-        for n in NAMES:
-            out = subprocess.run([sys.executable, "-c", PROBE, n, str(paths[n]), str(texts_file)], capture_output=True, text=True,
-                                 check=True, cwd=ROOT)
-            results[n]["peak_mb"] = int(out.stdout.strip().splitlines()[-1]) / 1024
-        framing = Path(sys.executable).with_name("framing")
-        for _ in range(max(5, runs)):
-            for n in NAMES:
-                if n == "pipeline":
-                    cmd = [str(framing), "score", "--quiet", "--format", "csv", str(one)]
-                else:
-                    cmd = [sys.executable, "-c", COLD, str(paths[n]), str(one)]
-                t0 = time.perf_counter()
-                subprocess.run(cmd, capture_output=True, check=True, cwd=tmp)
-                results[n].setdefault("cold_s", []).append(time.perf_counter() - t0)
-
-    if babe is not None:
-        log("in-domain: train on one half of the benchmark, test on the other ...")
-        raw = pd.read_csv(bench_file)
-        for seed in range(SPLITS):
-            a_idx, b_idx = train_test_split(np.arange(len(babe)), test_size=0.5, random_state=seed, stratify=raw["label_bias"])
-            half_a, half_b = babe.iloc[a_idx].reset_index(drop=True), babe.iloc[b_idx].reset_index(drop=True)
-            half_models = train_all(half_a, lexicon, choose_c=True)
-            for n in NAMES:
-                results[n].setdefault("in_domain", []).append(macro_f1(half_b, score(half_models[n], half_b["text"].tolist())))
-
-    write_report(Path(args.out), results, babe is not None, bench_file, len(texts), len(corpus), runs)
-    medians = {n: {k: (statistics.median(v) if isinstance(v, list) and k != "in_domain" else v) for k, v in r.items()}
-               for n, r in results.items()}
-    print(json.dumps(medians, indent=2))
+        work = Path(tmp)
+        results["cli"] = cli_overhead(model, args.articles, max(3, args.runs // 2 + 1), work)
+        results["cold_start"] = cold_start(7, work)
+        results["size"] = default_model_path().stat().st_size
+        results["old"] = old_format(args.old_ref, 5, work) if args.old_ref else None
+    text = report(results)
+    print(text)
+    if not args.quick:
+        (ROOT / "docs" / "benchmarks.md").write_text(text, encoding="utf-8")
+        write_readme_table(results)
 
 
-def write_report(out: Path, results: dict, have_babe: bool, bench_file, n_texts: int, n_corpus: int, runs: int) -> None:
-    med = {n: {k: (statistics.median(v) if isinstance(v, list) and k != "in_domain" else v) for k, v in r.items()}
-           for n, r in results.items()}
-    p, w, wc = med["pipeline"], med["word"], med["word+char"]
+def _f(x: float | None, d: int = 3) -> str:
+    return "n/a" if x is None or x != x else f"{x:.{d}f}"
 
-    def f(x: float, d: int = 3) -> str:
-        return f"{x:.{d}f}"
 
-    lines = [
-        "# Benchmarks",
-        "",
-        f"_Generated by `python scripts/benchmark.py` on {dt.date.today().isoformat()}; every figure below comes from one run of "
-        "that script on one machine. Rerun it to check them._",
-        "",
-        f"Machine: {machine()}. Timings are medians of {runs} runs (cold start: {max(5, runs)}), one process, one thread.",
-        "",
-        "Models, all trained on the project corpus "
-        f"(`training_data/sentences.jsonl`, {n_corpus} sentences) with the same classifier settings "
-        "(logistic regression, C=8 — the value the pipeline's cross-validation picks on this corpus — balanced classes):",
-        "- **pipeline**: the shipped model — word 1-2-gram TF-IDF + lexicon cue counts and per-term cues, scored through its "
-        "exported linear form (`score_sentences`; throughput is measured both with `explain=False`, probabilities only as "
-        "the baselines give, and with the default `loaded_terms` explanations);",
-        "- **word**: word 1-2-gram TF-IDF + logistic regression;",
-        "- **word+char**: word 1-2-gram + character 2-5-gram (char_wb) TF-IDF + logistic regression.",
-        "",
-        "| | pipeline | word | word+char |",
-        "|---|---|---|---|",
-    ]
-    if have_babe:
-        for h in HEADS:
-            lines.append(f"| {bench_file.name} macro-F1, {h} | **{f(p['babe'][h])}** | {f(w['babe'][h])} | {f(wc['babe'][h])} |")
-    for h in HEADS:
-        lines.append(f"| group-CV macro-F1 on the corpus, {h} | {f(p['cv'][h])} | {f(w['cv'][h])} | {f(wc['cv'][h])} |")
+def readme_table(r: dict[str, Any]) -> list[str]:
+    s, c = r["speed"], r["cli"]
+    lines = ["| | framing | plain word TF-IDF + LR (same corpus) |", "|---|---|---|"]
+    if "accuracy" in r:
+        for head in HEADS:
+            a = r["accuracy"][head]
+            lines.append(f"| macro-F1 on real news ({r['bench']['file']}), {head} | **{_f(a['framing']['macro_f1'])}** | "
+                         f"{_f(a['baseline']['macro_f1'])} |")
+            lines.append(f"| ROC-AUC on real news, {head} | {_f(a['framing']['roc_auc'])} | {_f(a['baseline']['roc_auc'])} |")
+    for head in HEADS:
+        cv = r["model"]["cv"].get(head, {})
+        lines.append(f"| group-CV macro-F1 on the corpus, {head} | {_f(cv.get('macro_f1'))} | |")
     lines += [
-        f"| scoring throughput, sentences/s (both heads' probabilities) | **{p['rate']:,.0f}** | {w['rate']:,.0f} | {wc['rate']:,.0f} |",
-        f"| throughput ratio, pipeline / baseline | 1 | {p['rate'] / w['rate']:.2f}× | {p['rate'] / wc['rate']:.1f}× |",
-        f"| throughput with `loaded_terms` explanations (only the pipeline has them), sentences/s | {p['rate_explained']:,.0f} "
-        f"({p['rate_explained'] / wc['rate']:.1f}× word+char) | – | – |",
-        f"| cold start, one short file (s) | {f(p['cold_s'], 2)} (`framing score`) | {f(w['cold_s'], 2)} (load + predict) "
-        f"| {f(wc['cold_s'], 2)} (load + predict) |",
-        f"| training time, both heads, no CV (s) | {f(p['train_s'], 1)} | {f(w['train_s'], 1)} | {f(wc['train_s'], 1)} |",
-        f"| model size (MB, joblib zlib-6) | {f(p['size_mb'], 1)} | {f(w['size_mb'], 1)} | {f(wc['size_mb'], 1)} |",
-        f"| peak memory scoring {n_texts} sentences (MB RSS) | {p['peak_mb']:.0f} | {w['peak_mb']:.0f} | {wc['peak_mb']:.0f} |",
+        f"| sentences/s on one core, with explanations ({s['what']}, median {s['median_words']:.0f} words) | "
+        f"{s['explain']['per_s']:,.0f} ({s['explain_ratio']:.2f}x the baseline) | {s['baseline']['per_s']:,.0f} |",
+        f"| sentences/s without explanations | {s['no_explain']['per_s']:,.0f} ({s['no_explain_ratio']:.2f}x) | |",
+        f"| `framing score --jobs 1` on {c['articles']:,} articles vs `score_documents` in-process | {c['ratio']:.2f}x the time | |",
+        f"| cold start of `framing score` on one file | {r['cold_start']:.2f} s | |",
+        f"| scoring file | {r['size'] / 1e6:.1f} MB | |",
     ]
-    if have_babe:
-        lines += [
-            "",
-            f"## In-domain: trained on one half of `{bench_file.name}`, tested on the other",
-            "",
-            f"Same three designs, trained on a stratified half of the benchmark instead of the project corpus and tested "
-            f"on the other half, for {SPLITS} random halvings (seeds 0-{SPLITS - 1}; one halving moves macro-F1 by about "
-            "±0.02, so the mean is the figure to read); this shows the feature design's strength on real news when it has "
-            "real labels. "
-            f"Each model picks its C from {', '.join(str(c) for c in C_GRID)} by 5-fold cross-validation on its training half "
-            "(the pipeline's own training procedure, applied to the baselines too).",
-            "",
-            "| macro-F1 on the held-out half: mean (each halving) | pipeline | word | word+char |",
-            "|---|---|---|---|",
-        ]
+    return lines
 
-        def dom(m: dict, h: str) -> str:
-            vals = [r[h] for r in m["in_domain"]]
-            return f"{statistics.mean(vals):.3f} ({' '.join(f'{v:.3f}' for v in vals)})"
 
-        for h in HEADS:
-            lines.append(f"| {h} | **{dom(p, h)}** | {dom(w, h)} | {dom(wc, h)} |")
-    lines += [
-        "",
-        "## Targets",
-        "",
-        f"- throughput ≥ 5× word+char: {p['rate'] / wc['rate']:.1f}× ({p['rate_explained'] / wc['rate']:.1f}× with explanations); "
-        f"≥ 0.5× word: {p['rate'] / w['rate']:.2f}× ({p['rate_explained'] / w['rate']:.2f}× with explanations)",
-    ]
-    if have_babe:
-        lines += [
-            f"- benchmark macro-F1 not below either baseline: loaded {f(p['babe']['loaded_language'])} vs "
-            f"{f(w['babe']['loaded_language'])} / {f(wc['babe']['loaded_language'])}; framing {f(p['babe']['editorial_framing'])} vs "
-            f"{f(w['babe']['editorial_framing'])} / {f(wc['babe']['editorial_framing'])}",
-            f"- in-domain loaded_language macro-F1 ≥ 0.72: mean {statistics.mean(r['loaded_language'] for r in p['in_domain']):.3f} "
-            f"over {SPLITS} halvings (seed 0 alone: {p['in_domain'][0]['loaded_language']:.3f}); word+char baseline "
-            f"{statistics.mean(r['loaded_language'] for r in wc['in_domain']):.3f}",
-        ]
-        for h in HEADS:
-            left, right = p["fpr"][f"{h} left"], p["fpr"][f"{h} right"]
-            lines.append(f"- false-positive rate, left- vs right-leaning outlets, {h}: {f(left)} vs {f(right)} "
-                         f"(difference {abs(left - right):.3f}; target ≤ 0.10)")
-    lines += [f"- cold start ≤ 1.5 s: {f(p['cold_s'], 2)} s", ""]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(lines), encoding="utf-8")
-    print(f"wrote {out}", file=sys.stderr)
+def report(r: dict[str, Any]) -> str:
+    out = ["# Benchmarks", "", "_Generated by `python scripts/benchmark.py`; rerun it to check any figure._", "",
+           f"Machine: {r['machine']}. Corpus: {r['corpus_n']:,} sentences. Model trained {r['model'].get('trained_at', 'n/a')}.", "",
+           "## Summary", "", *readme_table(r), ""]
+    if "accuracy" in r:
+        bench = r["bench"]
+        out += ["## Real news, per leaning", "",
+                f"False-positive rates at 0.5 on `{bench['file']}` ({bench['n']} sentences), by the outlet's leaning:", "",
+                "| head | model | left | center | right |", "|---|---|---|---|---|"]
+        for head in HEADS:
+            for name in ("framing", "baseline"):
+                fpr = r["accuracy"][head][name].get("fpr", {})
+                out.append(f"| {head} | {name} | {_f(fpr.get('left'))} | {_f(fpr.get('center'))} | {_f(fpr.get('right'))} |")
+        out.append("")
+    b = r["behaviour"]
+    out += ["## Behaviour on the probe sets (tests/probes, written for the tests, never trained on)", "",
+            f"- short neutral sentences (under 12 words) below 0.5 on both heads: {b['short_neutral_below']:.1%} of {b['n_short']}",
+            f"- flagged sentences that list at least one term: loaded {b['loaded_language_flagged_with_terms']:.1%} "
+            f"(of {b['loaded_language_flagged_n']}), framing {b['editorial_framing_flagged_with_terms']:.1%} "
+            f"(of {b['editorial_framing_flagged_n']})",
+            f"- paragraph kinds: content kept {b['content_kept']:.1%}, junk caught {b['junk_caught']:.1%}"]
+    if b["mirror"]:
+        for head, m in b["mirror"].items():
+            out.append(f"- mirror symmetry, {head}: mean |difference| {m['mean_abs_difference']:.4f} over {m['pairs']} pairs, "
+                       f"{m['opposite_sides']:.1%} on opposite sides of 0.5")
+    s, c = r["speed"], r["cli"]
+    out += ["", "## Speed", "", f"Interleaved runs, medians; sentences: {s['what']}.", "",
+            "| | sentences/s (wall) | CPU s | ratio to baseline (wall / CPU) |", "|---|---|---|---|",
+            f"| baseline: word TF-IDF + LR, two heads, into a DataFrame | {s['baseline']['per_s']:,.0f} | {s['baseline']['cpu']:.2f} | 1 |",
+            f"| `score_sentences` with explanations | {s['explain']['per_s']:,.0f} | {s['explain']['cpu']:.2f} | "
+            f"{s['explain_ratio']:.2f} / {s['explain_ratio_cpu']:.2f} |",
+            f"| `score_sentences(explain=False)` | {s['no_explain']['per_s']:,.0f} | {s['no_explain']['cpu']:.2f} | "
+            f"{s['no_explain_ratio']:.2f} / {s['no_explain_ratio_cpu']:.2f} |", "",
+            f"`framing score --jobs 1` on {c['articles']:,} generated articles (process start, model load, reading and writing "
+            f"included): {c['cli_wall']:.1f} s against {c['lib_wall']:.1f} s for `score_documents` on the same texts in-process: "
+            f"{c['ratio']:.2f}x the wall time ({c['ratio_cpu']:.2f}x CPU). Cold start on one file: {r['cold_start']:.2f} s.", ""]
+    out += ["## The model file", "", "| | file | size | cold start of `framing score` on one file |", "|---|---|---|---|",
+            f"| this version (format {FORMAT}: `.npz`, no pickle) | `{default_model_path().name}` | {r['size'] / 1e6:.2f} MB | "
+            f"{r['cold_start']:.2f} s |"]
+    if r.get("old"):
+        o = r["old"]
+        out.append(f"| before (format 4, joblib pickle; commit `{o['ref']}`) | `framing-default.joblib` | {o['size'] / 1e6:.2f} MB | "
+                   f"{o['cold_start']:.2f} s |")
+    out += ["", "Other benchmarks, each measuring something different: `scripts/bench_score.py` (CLI throughput with "
+            "`--jobs 1/2` and peak memory on a 200 MB archive), `scripts/bench_segment.py` (segmentation time against "
+            "size on adversarial input), `scripts/bench_report.py` (docs/report.md), `scripts/bench_serve.py` "
+            "(docs/serve.md), `scripts/bench_dask.py` (docs/dask.md).", ""]
+    return "\n".join(out)
+
+
+def write_readme_table(r: dict[str, Any]) -> None:
+    readme = ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    start, end = "<!-- benchmark:start -->", "<!-- benchmark:end -->"
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    block = [f"Measured by `python scripts/benchmark.py` on {r['machine']} — full tables, per-leaning error rates and "
+             "the probe-set figures in [docs/benchmarks.md](docs/benchmarks.md):", "", *readme_table(r)]
+    readme.write_text(f"{head}{start}\n" + "\n".join(block) + f"\n{end}{tail}", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -56,7 +56,7 @@ def examples() -> str:
     md += _block(f"framing {cmd}", _run(cmd.split(), ROOT)[0])
     md += ["A news-archive JSONL with the text in `body` and an `id` per article; only flagged paragraphs, without "
            "their text:", ""]
-    cmd = f"score {EXAMPLES}/archive.jsonl --text-column body --id-column id --threshold 0.5 --no-text --format jsonl"
+    cmd = f"score {EXAMPLES}/archive.jsonl --text-column body --id-column id --flagged --no-text --format jsonl"
     md += _block(f"framing {cmd}", _run(cmd.split(), ROOT)[0])
     md += ["From standard input, one row per sentence:", ""]
     cmd = "score - --level sentence --format csv --no-text"
