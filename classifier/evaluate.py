@@ -83,7 +83,7 @@ def head_metrics(y: Sequence[int], p: Sequence[float], threshold: float = 0.5) -
 def evaluate(model: FramingModel, data: pd.DataFrame, by: str | None = None) -> dict[str, Any]:
     """Score ``data['text']`` and compare with each head column present (0/1, NaN rows skipped).
 
-    With ``by``, the same metrics are computed per value of that column (missing values -> "(none)").
+    With ``by``, the same metrics are computed per value of that column (missing or blank values -> "(none)").
     """
     available = getattr(model, "head_names", HEADS)
     heads = [h for h in HEADS if h in data and h in available]
@@ -99,7 +99,7 @@ def evaluate(model: FramingModel, data: pd.DataFrame, by: str | None = None) -> 
             continue
         entry = head_metrics(y, p)
         if by:
-            groups = data[by].astype("string").fillna("(none)").to_numpy()[keep]
+            groups = data[by].astype("string").str.strip().replace("", pd.NA).fillna("(none)").to_numpy()[keep]
             entry["by"] = {str(g): head_metrics(y[groups == g], p[groups == g]) for g in sorted(set(groups))}
         report["heads"][head] = entry
     report["_scores"] = scores

@@ -196,16 +196,17 @@ def _text_documents(source: Source, options: ReadOptions) -> Iterator[Document |
     except OSError as exc:
         yield Issue(source.name, f"cannot read ({os_reason(exc)}), skipped")
         return
-    if not data.strip():
+    if not data or data.isspace():  # (no stripped copy of a large file)
         yield Issue(source.name, "empty file, 0 rows", error=False)
         return
     if source.fmt == "html":
         yield from _html_documents(source, data, options)
         return
     text, reason = decode(data, options.encoding)
+    del data  # the bytes are not held while the text is scored
     if text is None:
         yield Issue(source.name, f"{reason}, skipped")
-    elif not text.strip():
+    elif not text or text.isspace():
         yield Issue(source.name, "no text (whitespace only), 0 rows", error=False)
     else:
         yield Document(source.name, text)

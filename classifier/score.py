@@ -145,7 +145,7 @@ class Scored:
     terms: dict[str, list[list[dict[str, Any]]]]
 
 
-SCORE_CHUNK = 2048  # pieces scored per vectorised call: bounds memory on one huge article
+SCORE_CHUNK = 1024  # pieces scored per vectorised call: bounds memory on one huge article
 
 
 def score_pieces(scorer: Scorer, pieces: Sequence[Piece], offsets: Sequence[int], stop_words: frozenset[str],
@@ -167,16 +167,21 @@ def score_pieces(scorer: Scorer, pieces: Sequence[Piece], offsets: Sequence[int]
     return out
 
 
+_NO_TERMS: list[dict[str, Any]] = []  # shared by the pieces whose terms moved to their group's first piece; never mutated
+
+
 def _keep_strongest(listed: list[list[dict[str, Any]]], groups: Sequence[int]) -> None:
-    """Move each group's strongest terms onto its first piece (in place); a group's union keeps its top terms."""
+    """Move each group's strongest terms onto its first piece (in place); a group's union keeps its top terms.
+
+    The other pieces share one empty list: a huge paragraph holds no list per sentence.
+    """
     first = 0
     for i in range(1, len(listed) + 1):
         if i == len(listed) or groups[i] != groups[first]:
             if i - first > 1:
                 merged = _top(t for ts in listed[first:i] for t in ts)
                 listed[first] = merged
-                for k in range(first + 1, i):
-                    listed[k] = []
+                listed[first + 1:i] = [_NO_TERMS] * (i - first - 1)
             first = i
 
 

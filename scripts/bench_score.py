@@ -11,6 +11,8 @@ In one run, on a synthetic corpus this script generates (deterministic seed, wor
 2. A JSONL file of at least ``--big-mb`` (default 200) MB; peak RSS of ``framing score`` on it
    (``/usr/bin/time``'s maximum resident set, else ``wait4``'s), plus RSS samples through the run
    to show it stays flat.
+3. One article of ``--single-mb`` (default 50) MB on a single line (corpus sentences joined by spaces, one
+   paragraph); peak RSS of ``framing score`` on it, paragraph rows with the text to a file.
 
 Medians of ``--runs`` (default 5) runs are printed for the throughput figures. Everything generated
 goes to a temporary directory that is removed at the end (``--keep`` to keep it).
@@ -211,12 +213,30 @@ def library_baseline(corpus: Path) -> tuple[int, int, Callable[[], tuple[float, 
     return paragraphs, len(sentences), one_run
 
 
+def single_article(tmp: Path, mb: int, seed: int) -> None:
+    """Peak RSS of ``framing score`` on one article of ``mb`` MB on one line (one paragraph)."""
+    rng = random.Random(seed)
+    path = tmp / "single.txt"
+    with open(path, "w", encoding="utf-8") as fh:
+        size = 0
+        while size < mb * 1_000_000:
+            s = _sentence(rng) + " "
+            fh.write(s)
+            size += len(s.encode("utf-8"))
+    elapsed, _, maxrss, _ = _cli(["score", str(path), "--format", "jsonl", "--quiet", "-o", str(tmp / "single.jsonl")],
+                                 rss_file=tmp / "rss_single.txt")
+    print(f"\none article on one line: {path.stat().st_size / 1e6:.0f} MB, paragraph rows (text included) to a file, "
+          f"{elapsed:.0f} s")
+    print(f"  peak RSS: {maxrss / 1024:.0f} MB")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--articles", type=int, default=10000, help="articles in the throughput corpus (default 10000)")
     ap.add_argument("--big-mb", type=int, default=200, help="size of the memory-test JSONL in MB (0 to skip; default 200)")
     ap.add_argument("--runs", type=int, default=5, help="runs per throughput figure; medians are reported (default 5)")
     ap.add_argument("--rss-jobs", type=int, default=1, help="--jobs for the memory run (default 1)")
+    ap.add_argument("--single-mb", type=int, default=50, help="size of the one-line article in MB (0 to skip; default 50)")
     ap.add_argument("--seed", type=int, default=20261127)
     ap.add_argument("--keep", action="store_true", help="keep the generated files and print where")
     args = ap.parse_args(argv)
@@ -271,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
                 q = [samples[int(f * (len(samples) - 1))] / 1024 for f in (0.1, 0.5, 0.9)]
                 print(f"  RSS of the process tree through the run (10% / 50% / 90% of the time): "
                       f"{q[0]:.0f} / {q[1]:.0f} / {q[2]:.0f} MB, max sampled {max(samples) / 1024:.0f} MB")
+        if args.single_mb > 0:
+            single_article(tmp, args.single_mb, args.seed)
     finally:
         if args.keep:
             print(f"\nfiles kept in {tmp}")

@@ -4,6 +4,7 @@
     python scripts/benchmark.py                  # everything; writes docs/benchmarks.md and the README's table
     python scripts/benchmark.py --quick          # fewer runs and articles, prints only
     python scripts/benchmark.py --old-ref REF    # compare the model file with the one a git revision shipped
+    python scripts/benchmark.py --others         # also run the other bench_*.py scripts and include their reports
 
 Measured, on this machine, in this run:
 
@@ -19,6 +20,8 @@ Measured, on this machine, in this run:
   interleaved and medians reported, with the load average (this 2-core machine is shared).
 * **The model file**: size and cold start beside the previous format (``--old-ref``, a git revision whose shipped
   model was a joblib pickle; checked out into a temporary worktree).
+* With ``--others``, the reports of the scripts that measure something else (CLI throughput and memory,
+  segmentation against size, the HTML report, the HTTP service, Dask), each run with its defaults, verbatim.
 """
 
 from __future__ import annotations
@@ -209,6 +212,7 @@ def main() -> None:
     ap.add_argument("--articles", type=int, default=10_000)
     ap.add_argument("--old-ref", default=OLD_REF)
     ap.add_argument("--quick", action="store_true", help="3 runs, 2,000 articles, no old-format comparison, nothing written")
+    ap.add_argument("--others", action="store_true", help="also run " + ", ".join(OTHERS) + " and include their reports")
     args = ap.parse_args()
     if args.quick:
         args.runs, args.articles, args.old_ref = 3, 2000, ""
@@ -234,6 +238,8 @@ def main() -> None:
         results["size"] = default_model_path().stat().st_size
         results["old"] = old_format(args.old_ref, 5, work) if args.old_ref else None
     text = report(results)
+    if args.others:
+        text += "\n" + "\n".join(other_reports())
     print(text)
     if not args.quick:
         (ROOT / "docs" / "benchmarks.md").write_text(text, encoding="utf-8")
@@ -315,6 +321,23 @@ def report(r: dict[str, Any]) -> str:
             "size on adversarial input), `scripts/bench_report.py` (docs/report.md), `scripts/bench_serve.py` "
             "(docs/serve.md), `scripts/bench_dask.py` (docs/dask.md).", ""]
     return "\n".join(out)
+
+
+OTHERS = ("bench_score.py", "bench_segment.py", "bench_report.py", "bench_serve.py", "bench_dask.py")
+
+
+def other_reports() -> list[str]:
+    """Each other benchmark script run with its defaults, its report (stdout) verbatim under a heading."""
+    out = ["## Other benchmarks", "", "Each script below was run by `scripts/benchmark.py --others` in this same session, "
+           "with its defaults; its report follows verbatim.", ""]
+    for name in OTHERS:
+        print(f"running {name} ...", file=sys.stderr)
+        start = time.perf_counter()
+        proc = subprocess.run([sys.executable, str(ROOT / "scripts" / name)], capture_output=True, text=True, cwd=ROOT)
+        took = time.perf_counter() - start
+        status = "" if proc.returncode == 0 else f" — exit status {proc.returncode}: {proc.stderr.strip().splitlines()[-1:]}"
+        out += [f"### `scripts/{name}` ({took:.0f} s{status})", "", "```", proc.stdout.rstrip(), "```", ""]
+    return out
 
 
 def write_readme_table(r: dict[str, Any]) -> None:

@@ -137,6 +137,28 @@ def test_no_shortcut_from_attribution_or_quotes(corpus):
     assert loaded["loaded_terms"].map(len).eq(1).mean() >= 0.30
 
 
+def test_no_ordinary_word_gives_a_label_away(corpus):
+    """A word in at least 0.5% of sentences that is not a lexicon cue has label rates near the corpus's own.
+
+    An audit found words that predicted a label only because of how the corpus was written ("spent" years
+    plotting, a "retired" teacher who "told" reporters, party names; dates and "announced" for neutral).
+    """
+    from classifier.corpus import default_lexicon_path
+    from classifier.lexicon import Lexicon, read_lexicon
+    from classifier.words import tokenize
+
+    cues = {w for form in Lexicon(read_lexicon(default_lexicon_path())).forms() for w in form.split()}
+    tokens = [set(tokenize(t)) - cues for t in corpus["text"]]
+    counts = collections.Counter(w for ts in tokens for w in ts)
+    common = {w for w, c in counts.items() if c >= 0.005 * len(corpus)}
+    for head in ("loaded_language", "editorial_framing"):
+        y = corpus[head].to_numpy()
+        base = y.mean()
+        hits = collections.Counter(w for ts, label in zip(tokens, y) if label == 1 for w in ts if w in common)
+        far = {w: round(hits[w] / counts[w], 2) for w in common if abs(hits[w] / counts[w] - base) > 0.3}
+        assert not far, (head, round(base, 2), far)
+
+
 def test_no_exact_or_near_duplicates(corpus):
     norm = corpus["text"].map(lambda t: " ".join(words(t)))
     assert not norm.duplicated().any(), corpus.loc[norm.duplicated(), "id"].tolist()

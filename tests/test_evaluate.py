@@ -93,6 +93,14 @@ def test_evaluate_groups_and_drops_unlabelled_rows(babe_like):
     assert "loaded_language" in text and "by type" in text and "center" in text
 
 
+def test_blank_and_missing_group_values_are_one_named_group(babe_like):
+    data = load_labelled(babe_like, preset="babe", keep=["type"])
+    data.loc[[0, 1], "type"] = ["", None]
+    report = evaluate(FixedScores([0.5] * 10, [0.5] * 10), data, by="type")
+    groups = report["heads"]["loaded_language"]["by"]
+    assert "" not in groups and groups["(none)"]["n"] == 2
+
+
 def test_evaluate_cli_with_babe_preset(babe_like, capsys):
     assert main(["evaluate", "--data", str(babe_like), "--preset", "babe", "--by", "type", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
