@@ -311,5 +311,3 @@ def _scored(work: Iterator[list[Document | Issue]], pool: Any, jobs: int) -> Ite
         issues, fut, n = pending.popleft()
         yield issues, fut.get() if fut is not None else None, n
 
-
-_summary = summary  # old name, still imported by classifier.distributed until it moves to the public one
