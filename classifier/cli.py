@@ -19,17 +19,24 @@ from . import __version__
 from .cli_report import add_report_parser
 from .cli_score import add_score_parser
 from .cli_serve import add_serve_parser
-from .errors import FramingError, InputError
+from .errors import FramingError, InputError, Terminated
 
 __all__ = ["Terminated", "build_parser", "main"]
 
 
-class Terminated(BaseException):
-    """SIGTERM arrived: unwind like Ctrl-C (temporary files removed, workers stopped), then exit 143."""
-
-
 def _on_sigterm(signum: int, frame: object) -> None:
     raise Terminated
+
+
+def _score(args: argparse.Namespace) -> int:
+    """``framing score``: on this machine, or on a Dask cluster with ``--scheduler``."""
+    if getattr(args, "scheduler", None):
+        from .distributed import run_distributed
+
+        return run_distributed(args)
+    from .cli_score import run_score
+
+    return run_score(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show Python tracebacks")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    add_score_parser(sub)
+    add_score_parser(sub).set_defaults(func=_score)
     add_report_parser(sub)
     add_serve_parser(sub)
 

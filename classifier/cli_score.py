@@ -204,15 +204,11 @@ def check_output(output: str | None, sources: list[Source | Issue], inputs: list
 
 
 def run_score(args: argparse.Namespace) -> int:
-    """Score every input and write the rows; returns the exit code (0 all scored, 1 some inputs or rows failed)."""
+    """Score every input on this machine and write the rows; returns the exit code (0 all scored, 1 some inputs or rows failed)."""
     from .inputs import batches, check_columns, discover, read_documents
     from .output import Reporter, choose_format, open_writer
     from .tables import validate_encoding
 
-    if getattr(args, "scheduler", None):
-        from .distributed import run_distributed
-
-        return run_distributed(args)
     validate_encoding(args.encoding)
     fmt = choose_format(args.format, args.output, sys.stdout.isatty())
     if fmt == "parquet" and not args.output and sys.stdout.isatty():

@@ -271,7 +271,7 @@ def _run_workers(config: Any, sock: Any, address: str, port: int, ready: str) ->
 
 def _run_one(config: Any, sock: Any, ready: str, app: Any, args: argparse.Namespace) -> int:
     """Serve in this process until a stop signal, then report how the requests in flight ended."""
-    from .cli import Terminated
+    from .errors import Terminated
 
     server = _make_server(config, ready)
     try:

@@ -1,6 +1,6 @@
 """Errors the tool reports to users as one line (the CLI prints ``str(error)`` without a traceback)."""
 
-__all__ = ["FramingError", "InputError", "ModelError"]
+__all__ = ["FramingError", "InputError", "ModelError", "Terminated"]
 
 
 class FramingError(Exception):
@@ -13,3 +13,7 @@ class InputError(FramingError, ValueError):
 
 class ModelError(FramingError, RuntimeError):
     """A model file cannot be used: missing, tampered with, or from another scikit-learn."""
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind like Ctrl-C (temporary files removed, workers stopped), then exit 143."""

@@ -5,7 +5,7 @@
 
 For each pattern (runs of dots, "?!" runs, very long words, a byline-shaped run, thousands of quotes,
 a megabyte of spaces, ordinary prose) it times what scoring does to a text before any model runs:
-paragraphs, paragraph kinds, sentences and quotation spans. The slope is the least-squares fit of
+paragraphs, paragraph kinds, sentences, quotation spans and each sentence's share of them. The slope is the least-squares fit of
 log(time) on log(size); a quadratic pattern would show a slope near 2.
 """
 
@@ -15,7 +15,7 @@ import math
 import statistics
 import time
 
-from classifier.segment import paragraph_bounds, paragraph_kind, quote_spans, sentence_bounds
+from classifier.score import segment
 
 PROSE = ("The council voted 5-2 on Tuesday to delay the plan. Mr. Smith said the U.S. agency would review it, "
          "and critics called it a “giveaway.” ")
@@ -33,11 +33,8 @@ SIZES = [125_000, 250_000, 500_000, 1_000_000]
 
 
 def segment_all(text: str) -> None:
-    for a, b in paragraph_bounds(text):
-        para = text[a:b]
-        paragraph_kind(para)
-        sentence_bounds(para)
-        quote_spans(para)
+    """The whole segmentation stage of scoring: paragraphs, kinds, sentences, quotations cut per sentence."""
+    segment([text])
 
 
 def slope(xs: list[float], ys: list[float]) -> float:

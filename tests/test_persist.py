@@ -205,19 +205,22 @@ def test_bad_manifests_missing_parts_and_directories(tmp_path, small_model_path,
     assert code == 2
 
 
-def test_scoring_needs_no_scikit_learn(tmp_path):
-    """A subprocess where importing sklearn fails still loads and scores the shipped model."""
+def test_scoring_needs_no_scikit_learn_and_never_unpickles(tmp_path):
+    """A subprocess where importing sklearn or joblib fails and any unpickling raises still loads and scores."""
     code = (
-        "import sys\n"
+        "import sys, pickle\n"
         "class Block:\n"
         "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name == 'sklearn' or name.startswith('sklearn.'):\n"
-        "            raise ImportError('scikit-learn is blocked in this test')\n"
+        "        if name.split('.')[0] in ('sklearn', 'joblib'):\n"
+        "            raise ImportError(name + ' is blocked in this test')\n"
         "sys.meta_path.insert(0, Block())\n"
+        "def refuse(*a, **k):\n"
+        "    raise AssertionError('unpickling on the scoring path')\n"
+        "pickle.load = pickle.loads = pickle.Unpickler = refuse\n"
         "from classifier import load_model\n"
         "m = load_model()\n"
         "print(m.score_text(open(sys.argv[1], encoding='utf-8').read())['loaded_language'].notna().sum())\n"
-        "assert 'sklearn' not in sys.modules\n"
+        "assert 'sklearn' not in sys.modules and 'joblib' not in sys.modules\n"
     )
     proc = subprocess.run([sys.executable, "-c", code, str(ROOT / "training_data" / "examples" / "article.txt")],
                           capture_output=True, text=True, cwd=tmp_path)

@@ -221,16 +221,20 @@ ADVERSARIAL = {
     "byline": "By A" + "andA" * 250_000 + "!",
     "quotes": "“a” " * 250_000,
     "spaces": "word " + " " * 1_000_000 + ". Next",
+    "quoted sentences": "He said “yes” to it. " * 50_000,  # one paragraph: each sentence's quotations are cut from 50,000
 }
 
 
 @pytest.mark.parametrize("name", sorted(ADVERSARIAL))
 def test_segmentation_is_linear_on_adversarial_megabytes(name):
     """Each pattern at 1 MB: well under the 2 s budget (a generous bound; scripts/bench_segment.py shows the slope)."""
+    from classifier.score import segment
+
     text = ADVERSARIAL[name]
     t0 = time.perf_counter()
     for a, b in [(p.start, p.end) for p in paragraphs(text)]:
         paragraph_kind(text[a:b])
         sentence_bounds(text[a:b])
         quote_spans(text[a:b])
+    segment([text])  # paragraphs, kinds, sentences and each piece's share of its paragraph's quotations
     assert time.perf_counter() - t0 < 5.0
