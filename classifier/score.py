@@ -11,6 +11,7 @@ substrings with character offsets into the article.
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,10 +32,10 @@ from .schema import (
     SENTENCE_LEVEL_COLUMNS,
     TERM_COLUMNS,
 )
-from .segment import clip_spans, paragraph_bounds, paragraph_kind, quote_spans, sentence_bounds
+from .segment import clip_spans, iter_sentence_bounds, paragraph_bounds, paragraph_kind, quote_spans
 from .words import all_words
 
-__all__ = ["MAX_PIECE_CHARS", "Batch", "FramingModel", "Scored", "aggregate", "as_text", "score_pieces", "segment"]
+__all__ = ["MAX_PIECE_CHARS", "Batch", "FramingModel", "Pieces", "Scored", "aggregate", "as_text", "score_pieces", "segment"]
 
 MAX_PIECE_CHARS = 1000  # a "sentence" longer than this (no punctuation) is scored in pieces of this size
 Columns = dict[str, list[Any]]
@@ -64,6 +65,50 @@ def as_text(value: Any, where: str = "text") -> str:
 # Stage 1: segment
 
 
+class Pieces(Sequence[Piece]):
+    """The pieces of a batch as offsets into their paragraphs' text: a :class:`Piece` is cut out only when read.
+
+    A huge article holds one copy of its text, not a second one cut into sentences.
+    """
+
+    def __init__(self, paragraphs: list[str]):
+        self._paragraphs = paragraphs  # the batch's paragraph texts (shared, not copied)
+        self._par = array("q")
+        self._start = array("q")
+        self._end = array("q")
+        self._quotes: dict[int, list[tuple[int, int]]] = {}  # only pieces that overlap a quotation
+
+    def add(self, par: int, start: int, end: int, quotes: list[tuple[int, int]] | tuple[()] = ()) -> None:
+        """Append the piece ``[start, end)`` of paragraph ``par`` with its quotation spans (relative to ``start``)."""
+        if quotes:
+            self._quotes[len(self._start)] = quotes  # type: ignore[assignment]
+        self._par.append(par)
+        self._start.append(start)
+        self._end.append(end)
+
+    def __len__(self) -> int:
+        return len(self._start)
+
+    def _piece(self, i: int) -> Piece:
+        return Piece(self._paragraphs[self._par[i]][self._start[i]:self._end[i]], self._quotes.get(i, ()))
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self._piece(i) for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("piece index out of range")
+        return self._piece(index)
+
+    def __iter__(self) -> Any:
+        return map(self._piece, range(len(self)))
+
+    def lengths(self) -> list[int]:
+        """Each piece's length in characters."""
+        return [b - a for a, b in zip(self._start, self._end)]
+
+
 @dataclass
 class Batch:
     """Articles cut into paragraphs (parallel lists, one entry per paragraph) and pieces to score."""
@@ -75,10 +120,13 @@ class Batch:
     p_kind: list[str] = field(default_factory=list)
     p_text: list[str] = field(default_factory=list)
     p_first: list[int] = field(default_factory=list)  # index of the paragraph's first piece
-    pieces: list[Piece] = field(default_factory=list)
-    s_par: list[int] = field(default_factory=list)  # paragraph of each piece
-    s_num: list[int] = field(default_factory=list)  # sentence index of each piece in its paragraph
-    s_start: list[int] = field(default_factory=list)  # offset of each piece in its article
+    pieces: Pieces = field(init=False)
+    s_par: array[int] = field(default_factory=lambda: array("q"))  # paragraph of each piece
+    s_num: array[int] = field(default_factory=lambda: array("q"))  # sentence index of each piece in its paragraph
+    s_start: array[int] = field(default_factory=lambda: array("q"))  # offset of each piece in its article
+
+    def __post_init__(self) -> None:
+        self.pieces = Pieces(self.p_text)
 
 
 def _piece_bounds(text: str, start: int, end: int) -> Iterable[tuple[int, int]]:
@@ -126,9 +174,9 @@ def segment(texts: Sequence[str]) -> Batch:
 def _add_pieces(b: Batch, ptext: str, pstart: int, par: int) -> None:
     quotes = quote_spans(ptext)
     ends = [q[1] for q in quotes]
-    for s_idx, (a, e) in enumerate(sentence_bounds(ptext)):
+    for s_idx, (a, e) in enumerate(iter_sentence_bounds(ptext)):
         for start, end in _piece_bounds(ptext, a, e) if e - a > MAX_PIECE_CHARS else ((a, e),):
-            b.pieces.append(Piece(ptext[start:end], clip_spans(quotes, start, end, ends) if quotes else ()))
+            b.pieces.add(par, start, end, clip_spans(quotes, start, end, ends) if quotes else ())
             b.s_par.append(par)
             b.s_num.append(s_idx)
             b.s_start.append(pstart + start)
@@ -142,8 +190,12 @@ def _add_pieces(b: Batch, ptext: str, pstart: int, par: int) -> None:
 class Scored:
     """Per piece: each head's probability and terms (offsets relative to ``offsets[i]``)."""
 
-    probs: dict[str, list[float]]
+    probs: dict[str, Sequence[float]]  # 8 bytes a piece (an ``array("d")``) when made by :func:`score_pieces`
     terms: dict[str, list[list[dict[str, Any]]]]
+
+    def prob_lists(self) -> dict[str, list[float]]:
+        """Each head's probabilities as a list (for output columns)."""
+        return {head: list(values) for head, values in self.probs.items()}
 
 
 SCORE_CHUNK = 1024  # pieces scored per vectorised call: bounds memory on one huge article
@@ -156,7 +208,7 @@ def score_pieces(scorer: Scorer, pieces: Sequence[Piece], offsets: Sequence[int]
     With ``groups`` (the paragraph of each piece) only the terms a paragraph row can show are kept:
     the strongest of each group, on its first piece in each chunk (bounded memory on huge articles).
     """
-    out = Scored({h: [] for h in HEADS}, {TERM_COLUMNS[h]: [] for h in HEADS})
+    out = Scored({h: array("d") for h in HEADS}, {TERM_COLUMNS[h]: [] for h in HEADS})
     for a in range(0, len(pieces), SCORE_CHUNK):
         part = _score_chunk(scorer, pieces[a:a + SCORE_CHUNK], offsets[a:a + SCORE_CHUNK], stop_words, controls, explain)
         for head in HEADS:
@@ -270,9 +322,9 @@ def aggregate(level: str, b: Batch, s: Scored, n_docs: int, thresholds: Mapping[
 
 def _sentence_rows(b: Batch, s: Scored) -> Columns:
     n = len(b.pieces)
-    return {"doc": [b.p_doc[p] for p in b.s_par], "paragraph": [b.p_num[p] for p in b.s_par], "sentence": b.s_num,
-            "start": b.s_start, "end": [a + len(p.text) for a, p in zip(b.s_start, b.pieces)], "kind": [CONTENT] * n,
-            "text": [p.text for p in b.pieces], **s.probs, **s.terms, "n_sentences": [1] * n}
+    return {"doc": [b.p_doc[p] for p in b.s_par], "paragraph": [b.p_num[p] for p in b.s_par], "sentence": list(b.s_num),
+            "start": list(b.s_start), "end": [a + k for a, k in zip(b.s_start, b.pieces.lengths())], "kind": [CONTENT] * n,
+            "text": [p.text for p in b.pieces], **s.prob_lists(), **s.terms, "n_sentences": [1] * n}
 
 
 def _paragraph_rows(b: Batch, s: Scored) -> Columns:
@@ -403,7 +455,7 @@ class FramingModel:
 
         texts = [as_text(t, f"sentence {i}") for i, t in enumerate(sentences)]
         s = self._scored([Piece(t) for t in texts], [0] * len(texts), explain)
-        cols = {"text": pd.Series(texts, dtype=object), **s.probs, **s.terms}
+        cols = {"text": pd.Series(texts, dtype=object), **s.prob_lists(), **s.terms}
         return pd.DataFrame(cols, columns=SENTENCE_COLUMNS)
 
     def score_columns(self, texts: Sequence[Any], level: str = "paragraph", explain: bool = True) -> Columns:

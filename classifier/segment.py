@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from .schema import CONTENT, NON_CONTENT_KINDS
@@ -17,6 +17,7 @@ __all__ = [
     "NON_CONTENT_KINDS",
     "Span",
     "clip_spans",
+    "iter_sentence_bounds",
     "paragraph_bounds",
     "paragraph_kind",
     "paragraphs",
@@ -181,7 +182,11 @@ def sentences(text: str, offset: int = 0) -> list[Span]:
 
 def sentence_bounds(text: str) -> list[tuple[int, int]]:
     """The ``(start, end)`` in ``text`` of each of :func:`sentences`, without building spans."""
-    bounds: list[tuple[int, int]] = []
+    return list(iter_sentence_bounds(text))
+
+
+def iter_sentence_bounds(text: str) -> Iterator[tuple[int, int]]:
+    """:func:`sentence_bounds` one at a time (a huge paragraph's bounds are never all held at once)."""
     pos = 0
     n = len(text)
     for m in _PUNCT_RUN.finditer(text):
@@ -192,12 +197,11 @@ def sentence_bounds(text: str) -> list[tuple[int, int]]:
         if _is_boundary(text, m.start(), token_end, next_start):
             b = _trim_bounds(text, pos, token_end)
             if b:
-                bounds.append(b)
+                yield b
             pos = token_end
     b = _trim_bounds(text, pos, n)
     if b:
-        bounds.append(b)
-    return bounds
+        yield b
 
 
 # ---------------------------------------------------------------------------------------------
