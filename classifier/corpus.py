@@ -17,7 +17,12 @@ from .schema import HEADS
 from .tables import Issue, ReadOptions, Source, format_for, iter_rows
 
 __all__ = [
+    "CORPUS_FIELDS",
+    "DEVICES",
+    "HARD_CASE_LABELS",
     "PRESETS",
+    "REGISTERS",
+    "SLANTS",
     "default_corpus_paths",
     "default_data_dir",
     "default_lexicon_path",
@@ -41,6 +46,25 @@ PRESETS: dict[str, dict[str, tuple[str, dict[str, int]]]] = {
             },
         ),
     },
+}
+
+# The vocabulary of the project's corpus (training_data/sentences.jsonl; described in its datasheet).
+CORPUS_FIELDS = ("id", "text", "loaded_language", "editorial_framing", "loaded_terms", "framing_devices", "topic",
+                 "register", "slant", "pair_id", "hard_case")
+DEVICES = frozenset({
+    "pejorative_label", "evaluative_modifier", "intensifier_hyperbole", "loaded_verb", "doubt_casting_attribution",
+    "scare_quotes", "presupposition", "motive_speculation", "unattributed_opinion", "rhetorical_question",
+    "loaded_metaphor", "selective_juxtaposition", "sarcasm",
+})
+REGISTERS = frozenset({"wire", "broadsheet", "tabloid", "partisan_left", "partisan_right", "opinion", "press_release",
+                       "local", "broadcast", "magazine", "headline"})
+SLANTS = frozenset({"against_left", "against_right", "against_other", "none"})
+# hard case -> the labels it requires (loaded, framing); None = that label is free
+HARD_CASE_LABELS: dict[str, tuple[int | None, int | None]] = {
+    "quoted_loaded": (1, 0), "charged_topic_neutral": (0, 0), "literal_strong_word": (0, 0),
+    "neutral_attribution": (0, 0), "short_neutral": (0, 0), "negated_charge": (0, None),
+    "doubt_attribution": (None, 1), "subtle_framing": (None, 1), "loaded_with_attribution": (1, None),
+    "scare_quote": (1, 1), "rhetorical_question": (None, 1), "long_loaded": (1, None), "sarcasm": (None, 1),
 }
 
 _PACKAGE = Path(__file__).resolve().parent

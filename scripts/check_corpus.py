@@ -19,29 +19,13 @@ import statistics
 import sys
 from pathlib import Path
 
+from classifier.corpus import CORPUS_FIELDS, DEVICES, HARD_CASE_LABELS, REGISTERS, SLANTS
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "training_data"
 
-FIELDS = ("id", "text", "loaded_language", "editorial_framing", "loaded_terms", "framing_devices", "topic",
-          "register", "slant", "pair_id", "hard_case")
-DEVICES = {
-    "pejorative_label", "evaluative_modifier", "intensifier_hyperbole", "loaded_verb", "doubt_casting_attribution",
-    "scare_quotes", "presupposition", "motive_speculation", "unattributed_opinion", "rhetorical_question",
-    "loaded_metaphor", "selective_juxtaposition", "sarcasm",
-}
-REGISTERS = {"wire", "broadsheet", "tabloid", "partisan_left", "partisan_right", "opinion", "press_release", "local",
-             "broadcast", "magazine", "headline"}
-SLANTS = {"against_left", "against_right", "against_other", "none"}
-HARD_CASES = {"quoted_loaded", "charged_topic_neutral", "literal_strong_word", "neutral_attribution",
-              "doubt_attribution", "subtle_framing", "loaded_with_attribution", "scare_quote", "rhetorical_question",
-              "negated_charge", "long_loaded", "sarcasm", "short_neutral"}
-# hard case -> required (loaded, framing); None = that label is free
-HARD_CASE_LABELS = {
-    "quoted_loaded": (1, 0), "charged_topic_neutral": (0, 0), "literal_strong_word": (0, 0),
-    "neutral_attribution": (0, 0), "short_neutral": (0, 0), "negated_charge": (0, None),
-    "doubt_attribution": (None, 1), "subtle_framing": (None, 1), "loaded_with_attribution": (1, None),
-    "scare_quote": (1, 1), "rhetorical_question": (None, 1), "long_loaded": (1, None), "sarcasm": (None, 1),
-}
+FIELDS = CORPUS_FIELDS
+HARD_CASES = set(HARD_CASE_LABELS)
 TOPICS = {
     "abortion", "africa", "agriculture_food", "asia_pacific", "business", "china", "climate", "courts", "crime",
     "culture", "disasters", "domestic_politics", "drugs_addiction", "economy", "education", "elections", "energy",

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARK = ROOT.parent / "shared" / "benchmarks" / "babe_dev.csv"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests interrupt runs with Ctrl-C (SIGINT); make sure it is not ignored in them.
+
+    A suite started in the background (``cmd &``, ``nohup``) inherits SIGINT ignored, and so would every
+    process it starts: Python then installs no KeyboardInterrupt handler, as a well-behaved program run
+    in the background should. A Python handler here is reset to the default when a test starts a
+    process, so the processes under test see Ctrl-C as they would on a terminal.
+    """
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")

@@ -12,25 +12,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from classifier.corpus import DEVICES, HARD_CASE_LABELS, REGISTERS, SLANTS
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "training_data"
 PROBES = Path(__file__).resolve().parent / "probes"
 
-DEVICES = {
-    "pejorative_label", "evaluative_modifier", "intensifier_hyperbole", "loaded_verb", "doubt_casting_attribution",
-    "scare_quotes", "presupposition", "motive_speculation", "unattributed_opinion", "rhetorical_question",
-    "loaded_metaphor", "selective_juxtaposition", "sarcasm",
-}
-REGISTERS = {"wire", "broadsheet", "tabloid", "partisan_left", "partisan_right", "opinion", "press_release", "local",
-             "broadcast", "magazine", "headline"}
-SLANTS = {"against_left", "against_right", "against_other", "none"}
-# hard case -> required (loaded, framing); None = free
-HARD_CASES = {
-    "quoted_loaded": (1, 0), "charged_topic_neutral": (0, 0), "literal_strong_word": (0, 0), "neutral_attribution": (0, 0),
-    "short_neutral": (0, 0), "negated_charge": (0, None), "doubt_attribution": (None, 1), "subtle_framing": (None, 1),
-    "loaded_with_attribution": (1, None), "scare_quote": (1, 1), "rhetorical_question": (None, 1), "long_loaded": (1, None),
-    "sarcasm": (None, 1),
-}
+HARD_CASES = HARD_CASE_LABELS  # hard case -> required (loaded, framing); None = free
 LEXICON_CATEGORIES = {"pejorative_label", "evaluative_modifier", "intensifier_hyperbole", "loaded_verb", "doubt_casting_attribution",
                       "scare_quote_cue", "presupposition", "motive_speculation", "loaded_metaphor", "sarcasm",
                       "selective_juxtaposition", "praise", "context"}
