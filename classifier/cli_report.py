@@ -17,7 +17,7 @@ __all__ = ["add_report_parser", "run_report"]
 
 def add_report_parser(sub: Any) -> argparse.ArgumentParser:
     """Register the ``report`` subcommand on an argparse subparsers object."""
-    from .cli_score import add_input_options, add_model_options
+    from .cli_score import add_input_options, add_model_options, positive
 
     p = sub.add_parser(
         "report",
@@ -34,22 +34,15 @@ def add_report_parser(sub: Any) -> argparse.ArgumentParser:
     o.add_argument("--output", "-o", metavar="FILE",
                    help="the HTML file to write (atomically); without it, the page goes to stdout when that is not a terminal")
     o.add_argument("--title", default="framing report", help="the page title (default: framing report)")
-    o.add_argument("--page-size", type=_positive, default=50, metavar="N", help="articles per page (default 50)")
+    o.add_argument("--page-size", type=positive, default=50, metavar="N", help="articles per page (default 50)")
     o.add_argument("--expand", type=int, default=20, metavar="N",
                    help="open every article when there are at most N of them (default 20); others start closed")
     r = p.add_argument_group("run")
-    r.add_argument("--batch-size", type=_positive, default=500, metavar="N", help="documents per model call (default 500)")
+    r.add_argument("--batch-size", type=positive, default=500, metavar="N", help="documents per model call (default 500)")
     r.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no notes (errors are still printed)")
     r.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show Python tracebacks")
     p.set_defaults(func=run_report)
     return p
-
-
-def _positive(value: str) -> int:
-    n = int(value)
-    if n < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return n
 
 
 def _model_label(args: argparse.Namespace, model: Any) -> str:
@@ -59,8 +52,8 @@ def _model_label(args: argparse.Namespace, model: Any) -> str:
 
 def run_report(args: argparse.Namespace) -> int:
     """Score every input and write the report; returns the exit code (0 all scored, 1 some inputs or rows failed)."""
-    from .cli_score import MAX_BATCH_CHARS, check_output, freeze_long_lived, limit_chars, load_configured_model, summary
-    from .inputs import Document, ReadOptions, batches, check_columns, discover, read_documents
+    from .cli_score import MAX_BATCH_CHARS, checked_sources, freeze_long_lived, limit_chars, load_configured_model, read_options, summary
+    from .inputs import Document, batches, read_documents
     from .output import Block, BlockSpec, Reporter, Writer
     from .report import Report
     from .tables import validate_encoding
@@ -70,11 +63,8 @@ def run_report(args: argparse.Namespace) -> int:
         raise InputError("the report is an HTML file: give --output FILE or redirect stdout")
     model = load_configured_model(args)
     freeze_long_lived()
-    options = ReadOptions(text_column=args.text_column, id_column=args.id_column, encoding=args.encoding,
-                          input_format=args.input_format, globs=tuple(args.glob))
-    sources = discover(args.inputs, options)
-    check_output(args.output, sources, args.inputs)
-    check_columns(sources, options)
+    options = read_options(args)
+    sources = checked_sources(args, options)
     report = Report(model.decision_points, title=args.title, model_label=_model_label(args, model), inputs=args.inputs,
                     expand=args.expand, page_size=args.page_size)
     writer = Writer(BlockSpec(), args.output)  # refuses a directory, or a file in a missing one, before any scoring

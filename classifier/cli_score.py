@@ -22,8 +22,8 @@ from .output import OUTPUT_FORMATS, Block, BlockSpec, encode_block
 from .schema import FRAMING, LEVELS, LOADED
 from .tables import INPUT_FORMATS
 
-__all__ = ["MAX_BATCH_CHARS", "add_input_options", "add_model_options", "add_score_parser", "check_output", "freeze_long_lived",
-           "limit_chars", "load_configured_model", "run_score", "summary"]
+__all__ = ["MAX_BATCH_CHARS", "add_input_options", "add_model_options", "add_score_parser", "check_output", "checked_sources",
+           "freeze_long_lived", "limit_chars", "load_configured_model", "positive", "read_options", "run_score", "summary"]
 
 MAX_BATCH_CHARS = 2_000_000  # a batch also ends after this much text, so one huge article does not hold many
 
@@ -37,7 +37,8 @@ def _jobs(value: str) -> int:
     return n
 
 
-def _positive(value: str) -> int:
+def positive(value: str) -> int:
+    """An argparse type: a whole number of at least 1."""
     n = int(value)
     if n < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
@@ -70,7 +71,7 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--text-column", default="text", metavar="COL", help="text column of table inputs (default: text)")
     g.add_argument("--id-column", metavar="COL", help="column naming each row in the output doc column (default: FILE:ROW)")
     g.add_argument("--encoding", metavar="ENC", help="encoding of text inputs (default: UTF-8 with or without BOM)")
-    g.add_argument("--max-chars", type=_positive, metavar="N",
+    g.add_argument("--max-chars", type=positive, metavar="N",
                    help="skip (and report) any article longer than N characters (default: no limit)")
 
 
@@ -112,7 +113,7 @@ def add_score_parser(sub: Any) -> argparse.ArgumentParser:
                    help="score on Dask: a running distributed scheduler (tcp://host:8786) or local:N for N local worker "
                         "processes; inputs are globs or directories of parquet/CSV/JSONL, -o a parquet dataset directory "
                         "(pip install 'framing-classifier[dask]')")
-    r.add_argument("--batch-size", type=_positive, default=500, metavar="N", help="documents per model call (default 500)")
+    r.add_argument("--batch-size", type=positive, default=500, metavar="N", help="documents per model call (default 500)")
     r.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no notes (errors are still printed)")
     r.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show Python tracebacks")
     p.set_defaults(func=run_score)
@@ -203,9 +204,25 @@ def check_output(output: str | None, sources: list[Source | Issue], inputs: list
                                  "write it elsewhere")
 
 
+def read_options(args: argparse.Namespace) -> ReadOptions:
+    """How the input flags every scoring command shares (``add_input_options``) ask inputs to be read."""
+    return ReadOptions(text_column=args.text_column, id_column=args.id_column, encoding=args.encoding,
+                       input_format=args.input_format, globs=tuple(args.glob))
+
+
+def checked_sources(args: argparse.Namespace, options: ReadOptions) -> list[Source | Issue]:
+    """The inputs of ``args.inputs``, after refusing an ``--output`` among them and checking the named columns."""
+    from .inputs import check_columns, discover
+
+    sources = discover(args.inputs, options)
+    check_output(args.output, sources, args.inputs)
+    check_columns(sources, options)
+    return sources
+
+
 def run_score(args: argparse.Namespace) -> int:
     """Score every input on this machine and write the rows; returns the exit code (0 all scored, 1 some inputs or rows failed)."""
-    from .inputs import batches, check_columns, discover, read_documents
+    from .inputs import batches, read_documents
     from .output import Reporter, choose_format, open_writer
     from .tables import validate_encoding
 
@@ -215,11 +232,8 @@ def run_score(args: argparse.Namespace) -> int:
         raise InputError("parquet output is binary: give --output FILE or redirect stdout")
     model = load_configured_model(args)
     freeze_long_lived()
-    options = ReadOptions(text_column=args.text_column, id_column=args.id_column, encoding=args.encoding,
-                          input_format=args.input_format, globs=tuple(args.glob))
-    sources = discover(args.inputs, options)
-    check_output(args.output, sources, args.inputs)
-    check_columns(sources, options)
+    options = read_options(args)
+    sources = checked_sources(args, options)
     spec = BlockSpec(level=args.level, fmt=fmt, with_text=not args.no_text, threshold=args.threshold,
                      only_content=args.only_content, alternatives=args.alternatives,
                      flagged=tuple(model.decision_points.items()) if args.flagged else ())

@@ -17,7 +17,7 @@ import re
 import signal
 from typing import Any
 
-from .cli_score import add_model_options, freeze_long_lived, load_configured_model
+from .cli_score import add_model_options, freeze_long_lived, load_configured_model, positive
 from .errors import InputError
 
 __all__ = [
@@ -48,10 +48,8 @@ _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 
 
 def _positive(value: str) -> int:
-    n = int(value.replace("_", "").replace(",", ""))
-    if n < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return n
+    """A count of at least 1, digits grouped with ``_`` or ``,`` allowed (limits are large numbers)."""
+    return positive(value.replace("_", "").replace(",", ""))
 
 
 def _port(value: str) -> int:

@@ -158,17 +158,6 @@ def _cells(series: Any) -> list[Any]:
     return [None if v is pd.NA or v is pd.NaT else v for v in series.tolist()]
 
 
-def _id_text(value: Any) -> str | None:
-    """An id cell as a doc name, or None when it is missing or empty (as the local CLI names rows)."""
-    from .tables import clean
-
-    if value is None or (isinstance(value, float) and value != value) or value == "":
-        return None
-    if isinstance(value, (bytes, bytearray)):
-        value = bytes(value).decode("utf-8", "replace")
-    return clean(str(value))
-
-
 def _scored_columns(model: Any, texts: Sequence[str], docs: Sequence[str], level: str, batch_size: int,
                     each: Callable[[dict[str, list[Any]], list[str]], None]) -> None:
     """Score ``texts`` in batches (at most ``batch_size`` documents or about 2 MB of text), calling ``each``
@@ -219,7 +208,7 @@ def _frame(cols: dict[str, list[Any]], level: str) -> Any:
 def _score_partition(frame: Any, text_column: str, id_column: str | None, level: str, model: Any,
                      batch_size: int = 500) -> Any:
     """:func:`score_dataframe` on one pandas partition."""
-    from .inputs import row_text
+    from .inputs import id_text, row_text
 
     m = _worker_model(model)
     values = _cells(frame[text_column])
@@ -231,7 +220,7 @@ def _score_partition(frame: Any, text_column: str, id_column: str | None, level:
         text, _reason = row_text(value)
         if text is None:
             continue
-        docs.append((_id_text(ids[i]) if ids is not None else None) or str(labels[i]))
+        docs.append((id_text(ids[i]) if ids is not None else None) or str(labels[i]))
         texts.append(text)
     merged: dict[str, list[Any]] = {c: [] for c in output_columns(level)}
 
@@ -293,7 +282,7 @@ class _Job:
 
 def _rows(frame: Any, job: _Job, source: str, fmt: str) -> tuple[list[str], list[str], list[tuple[str, str, bool]]]:
     """The documents of one partition as (names, texts), and the issues of the rows that were skipped."""
-    from .inputs import row_text
+    from .inputs import id_text, row_text
 
     values = _cells(frame[job.text_column])
     ids = _cells(frame[job.id_column]) if job.id_column else None
@@ -310,7 +299,7 @@ def _rows(frame: Any, job: _Job, source: str, fmt: str) -> tuple[list[str], list
             if row_problems <= _ROW_ISSUES_SHOWN:
                 issues.append((source, f"{word} {n}: {reason} in column {job.text_column!r}, row skipped", True))
             continue
-        name = (_id_text(ids[i]) if ids is not None else None) or f"{source}:{n}"
+        name = (id_text(ids[i]) if ids is not None else None) or f"{source}:{n}"
         if job.max_chars and len(text) > job.max_chars:
             issues.append((name, f"{len(text):,} characters, more than --max-chars {job.max_chars:,}; skipped", True))
             continue
@@ -442,12 +431,11 @@ def _expand(inputs: Sequence[str]) -> list[str]:
 
 def _plan(args: argparse.Namespace) -> _Plan:
     """The files to read, in the local CLI's order, and the notes about inputs that will not be read."""
-    from .cli_score import check_output
-    from .inputs import ReadOptions, discover
+    from .cli_score import check_output, read_options
+    from .inputs import discover
     from .tables import Issue
 
-    options = ReadOptions(text_column=args.text_column, id_column=args.id_column, encoding=args.encoding,
-                          input_format=args.input_format, globs=tuple(args.glob))
+    options = read_options(args)
     inputs = _expand(args.inputs)
     sources = discover(inputs, options)
     check_output(args.output, sources, inputs)

@@ -42,7 +42,7 @@ from .tables import (
 )
 
 __all__ = ["Document", "Issue", "ReadOptions", "Source", "batches", "check_columns", "discover", "extract_html",
-           "read_documents", "row_text"]
+           "id_text", "read_documents", "row_text"]
 
 _MAX_ISSUES_PER_INPUT = 10  # per-row problems reported one by one, then summarised
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I)
@@ -301,13 +301,18 @@ def row_text(value: Any) -> tuple[str | None, str | None]:
     return clean(value), None
 
 
-def _row_name(source: Source, row: Row, id_column: str | None) -> str:
-    value = row.values.get(id_column) if id_column else None
+def id_text(value: Any) -> str | None:
+    """An id cell as a document name, or ``None`` when it is missing or empty (the row is then named ``FILE:ROW``)."""
     if value is None or (isinstance(value, float) and value != value) or value == "":
-        return f"{source.name}:{row.number}"
+        return None
     if isinstance(value, (bytes, bytearray)):
         value = bytes(value).decode("utf-8", "replace")
     return clean(str(value))
+
+
+def _row_name(source: Source, row: Row, id_column: str | None) -> str:
+    name = id_text(row.values.get(id_column)) if id_column else None
+    return name or f"{source.name}:{row.number}"
 
 
 def _table_documents(source: Source, options: ReadOptions) -> Iterator[Document | Issue]:
