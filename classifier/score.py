@@ -173,10 +173,9 @@ def segment(texts: Sequence[str]) -> Batch:
 
 def _add_pieces(b: Batch, ptext: str, pstart: int, par: int) -> None:
     quotes = quote_spans(ptext)
-    ends = [q[1] for q in quotes]
     for s_idx, (a, e) in enumerate(iter_sentence_bounds(ptext)):
         for start, end in _piece_bounds(ptext, a, e) if e - a > MAX_PIECE_CHARS else ((a, e),):
-            b.pieces.add(par, start, end, clip_spans(quotes, start, end, ends) if quotes else ())
+            b.pieces.add(par, start, end, clip_spans(quotes, start, end) if quotes else ())
             b.s_par.append(par)
             b.s_num.append(s_idx)
             b.s_start.append(pstart + start)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .schema import CONTENT, NON_CONTENT_KINDS
@@ -240,15 +240,18 @@ def _opens(text: str, i: int) -> bool:
     return (before.isspace() or before in "([{—–-/:") and not after.isspace()
 
 
-def clip_spans(spans: list[tuple[int, int]], start: int, end: int,
-               ends: Sequence[int] | None = None) -> list[tuple[int, int]]:
+def _end(span: tuple[int, int]) -> int:
+    return span[1]
+
+
+def clip_spans(spans: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
     """``spans`` (sorted, non-overlapping) cut to ``[start, end)`` and shifted to start at 0.
 
-    ``ends`` (each span's end, in order) lets many calls on one long list skip to the spans that
-    overlap, so cutting a paragraph's quotations for each of its sentences stays linear.
+    The first overlapping span is found by bisection, so cutting a paragraph's quotations for each of
+    its sentences stays linear in the paragraph.
     """
     out = []
-    i = bisect_right(ends if ends is not None else [b for _, b in spans], start)
+    i = bisect_right(spans, start, key=_end)
     while i < len(spans) and spans[i][0] < end:
         a, b = spans[i]
         out.append((max(a, start) - start, min(b, end) - start))
