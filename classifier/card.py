@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -119,12 +120,21 @@ def _header(manifest: dict[str, Any]) -> list[str]:
         f"{manifest.get('pandas_version', 'n/a')}, Python {manifest['python_version']}; trained {manifest.get('trained_at', 'n/a')}",
         "- Architecture: per head, a scikit-learn `Pipeline` of word 1-2-gram TF-IDF (side words such as Democrat and "
         "Republican read as one token; vectors shorter than the median training sentence's are not scaled up) beside "
-        "lexicon cues (counts per category and a presence column per term or concept, inside and outside quotations), "
+        "lexicon cues (counts per category and a presence column per term or concept, inside and outside quotations)"
+        f"{_vectors_summary(manifest)}, "
         "feeding `LogisticRegression` with classes weighted to balance; the framing head reads the writer's voice only "
         f"(quotations masked, scare quotes kept). C chosen per head by group cross-validation ({_c_summary(manifest)}). "
         f"Decision points: {', '.join(f'{h} {t:.2f}' for h, t in points.items())}.",
         "- Paragraph score = the maximum of its sentences' scores.",
     ]
+
+
+def _vectors_summary(manifest: Mapping[str, Any]) -> str:
+    wv = (manifest.get("training_data") or {}).get("word_vectors")
+    if not wv:
+        return ""
+    return (f" and a dense block of static word vectors ({wv['words']:,} words x {wv['dimensions']}, distilled from "
+            "all-MiniLM-L6-v2; the mean of the words' differences from an average word, folded into one weight per word)")
 
 
 _PURPOSE = [

@@ -65,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--tune-threshold", action="store_true",
                    help="fold the group-CV-optimal threshold into the model (for data drawn like what you will score)")
     t.add_argument("--benchmark", metavar="CSV", help="labelled real news in BABE's layout for the model card's accuracy section")
+    vec = t.add_mutually_exclusive_group()
+    vec.add_argument("--vectors", metavar="NPZ", help="word-vector file of the dense block (default: the packaged one)")
+    vec.add_argument("--no-vectors", action="store_true", help="train without the dense word-vector block")
     t.add_argument("--quiet", "-q", action="store_true")
     t.set_defaults(func=_train)
 
@@ -103,6 +106,7 @@ def _train(args: argparse.Namespace) -> int:
         args.data, args.out, preset=args.preset, text_column=args.text_column,
         label_columns=parse_label_columns(args.label_columns), with_default_data=args.with_default_data,
         tune_threshold=args.tune_threshold, folds=args.folds, C=args.C, benchmark=args.benchmark, encoding=args.encoding,
+        vectors=None if args.no_vectors else (args.vectors or ""),
     )
     if not args.quiet:
         print("\n".join(report.lines()))

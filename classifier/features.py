@@ -19,9 +19,9 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .lexicon import CATEGORIES, SCOPES, CueEncoder, Entry, Lexicon
-from .words import VIEWS, all_words, ngrams, view
+from .words import VIEWS, all_words, canonical, ngrams, view
 
-__all__ = ["FloorNormalizer", "LexiconFeatures", "Ngrams"]
+__all__ = ["FloorNormalizer", "LexiconFeatures", "Ngrams", "WordVectors"]
 
 
 @dataclass(frozen=True)
@@ -193,3 +193,126 @@ class FloorNormalizer(TransformerMixin, BaseEstimator):
             return np.asarray([f"x{i}" for i in range(self.n_features_in_)], dtype=object)
         return np.asarray(input_features, dtype=object)
 
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
+
+
+class WordVectors(TransformerMixin, BaseEstimator):
+    """A dense block: how far the words of a view of the sentence lean from an average word, in static vectors.
+
+    The words are those the head's :class:`Ngrams` reads as unigrams: the ``view``'s tokens without the
+    ``drop`` words. Each word with a vector adds its difference from ``center_`` (the average training
+    word); a word the ``canon`` maps to a shared form (a side's name) and a word without a vector count
+    as average. The sum is divided by the number of words read, but, as in :class:`FloorNormalizer`,
+    never by fewer than ``floor`` times the median number a training sentence reads, so a fragment
+    leans toward the average rather than being carried by one word. Each column is divided by its
+    standard deviation on the training sentences, times ``weight`` (how strongly the block is
+    regularised next to the sparse features). Being linear in the words, the block folds into one
+    weight per word at export (:meth:`word_weights`), so scoring never reads the vectors.
+
+    Parameters
+    ----------
+    path : str or None
+        The word-vector file (:func:`classifier.vectors.read_word_vectors`); None: the packaged one.
+    view : {"all", "writer"}
+    canon : tuple of (word, form) pairs
+    drop : tuple of str
+    weight : float
+    floor : float
+    """
+
+    def __init__(self, path: str | None = None, view: str = "all", canon: tuple[tuple[str, str], ...] = (),
+                 drop: tuple[str, ...] = (), weight: float = 0.1, floor: float = 1.0):
+        self.path = path
+        self.view = view
+        self.canon = canon
+        self.drop = drop
+        self.weight = weight
+        self.floor = floor
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        tags.requires_fit = True
+        return tags
+
+    def _table(self) -> Any:
+        from .vectors import read_word_vectors
+
+        return read_word_vectors(self.path)
+
+    def _eligible(self, table: Any) -> dict[str, int]:
+        """Word -> row for the words that carry their own vector (not dropped, not mapped to a shared form)."""
+        drop, canon = frozenset(self.drop), dict(self.canon)
+        return {w: i for w, i in table.index.items() if w not in drop and canonical(w, canon) == w}
+
+    def _read(self, docs: list[str]) -> list[list[str]]:
+        drop = frozenset(self.drop)
+        return [[w for w in view(doc, self.view).words if w not in drop] for doc in docs]
+
+    def _leans(self, read: list[list[str]], table: Any, rows: dict[str, int]) -> np.ndarray:
+        """Per sentence: the sum of its words' differences from ``center_`` over max(words read, length floor, 1)."""
+        out = np.zeros((len(read), table.vectors.shape[1]))
+        for r, kept in enumerate(read):
+            ids = [rows[w] for w in kept if w in rows]
+            if ids:
+                out[r] = (table.vectors[ids] - self.center_).sum(axis=0) / max(len(kept), self.length_floor_, 1)
+        return out
+
+    def fit(self, X: Iterable[str], y: object = None) -> WordVectors:
+        """Learn the average word, the length floor, and each column's spread over the training sentences."""
+        if self.view not in VIEWS:
+            raise ValueError(f"view must be one of {', '.join(VIEWS)}, not {self.view!r}")
+        if not _is_number(self.weight) or not self.weight > 0:
+            raise ValueError(f"weight must be a positive number, got {self.weight!r}")
+        if not _is_number(self.floor) or not self.floor >= 0:
+            raise ValueError(f"floor must be a non-negative number, got {self.floor!r}")
+        docs = _check_documents(X, type(self).__name__)
+        if not docs:
+            raise ValueError("WordVectors: fit needs at least one document")
+        table = self._table()
+        read = self._read(docs)
+        rows = self._eligible(table)
+        lengths = [len(k) for k in read if k]
+        self.length_floor_ = float(self.floor * np.median(lengths)) if lengths else 0.0
+        ids = [rows[w] for kept in read for w in kept if w in rows]
+        self.center_ = table.vectors[ids].mean(axis=0) if ids else np.zeros(table.vectors.shape[1])
+        sd = self._leans(read, table, rows).std(axis=0)
+        self.scale_ = np.where(sd > 0, sd, 1.0)
+        self.table_sha256_ = table.sha256
+        self.n_features_in_ = 1
+        return self
+
+    def _fitted_table(self) -> Any:
+        check_is_fitted(self, "center_")
+        table = self._table()
+        if table.sha256 != self.table_sha256_:
+            raise ValueError(f"WordVectors: the word-vector file {self.path or 'word_vectors.npz'} is not the one it was "
+                             "fitted with (sha256 differs)")
+        return table
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        """``d0`` … ``d{n-1}``: the vector dimensions."""
+        check_is_fitted(self, "center_")
+        return np.asarray([f"d{j}" for j in range(len(self.center_))], dtype=object)
+
+    def transform(self, X: Iterable[str]) -> np.ndarray:
+        """One row per document: ``weight * lean / scale_`` (see the class docstring)."""
+        table = self._fitted_table()
+        docs = _check_documents(X, type(self).__name__)
+        return self.weight * self._leans(self._read(docs), table, self._eligible(table)) / self.scale_
+
+    def word_weights(self, coef: np.ndarray) -> tuple[list[str], np.ndarray]:
+        """For coefficients ``coef`` over this block's columns: each eligible word's weight.
+
+        A sentence's block value is ``sum(weight of each word) / max(words read, length_floor_, 1)``.
+        """
+        table = self._fitted_table()
+        rows = self._eligible(table)
+        direction = self.weight * np.asarray(coef, dtype=np.float64) / self.scale_
+        words = sorted(rows)
+        weights = (table.vectors[[rows[w] for w in words]] - self.center_) @ direction if words else np.zeros(0)
+        return words, weights

@@ -1,6 +1,7 @@
 """The fitted pipelines in their linear form: scoring and explaining sentences without scikit-learn.
 
-Each head is ``sigmoid(b + w · tfidf(n-grams) / max(‖tfidf‖, floor) + Σ w · cue features)``.
+Each head is ``sigmoid(b + w · tfidf(n-grams) / max(‖tfidf‖, floor) + Σ w · cue features + Σ v(word) / max(n, f))``,
+the last term the dense word-vector block folded into one weight ``v`` per word (``n``: words read, ``f``: a length floor).
 :func:`export` reads those numbers off fitted pipelines **by feature name**
 (``get_feature_names_out``); :class:`Scorer` computes the same values with the same functions the
 pipelines use (:func:`classifier.words.view` and :func:`~classifier.words.ngrams` for the n-grams,
@@ -38,6 +39,7 @@ class HeadWeights:
     floor: float
     cue_weights: dict[str, float]  # "{scope}:{category}" and "term:{scope}={concept}" -> weight
     scopes: tuple[str, ...]
+    vector_floor: float = 0.0  # the word-vector mean never divides by fewer words than this
 
 
 class Piece(NamedTuple):
@@ -79,7 +81,9 @@ class NgramPass(NamedTuple):
     count: Any  # occurrences of the same n-gram in the same sequence
     n_unigrams: int
     lengths: Any  # tokens per sequence
-    sums: Any  # n x 4: sq and dot of the loaded head, then of the framing head
+    sums: Any  # n x 6: sq and dot of the loaded head, then of the framing head, then each head's word-vector part
+    vec_at: Any  # flat positions of the tokens with a word-vector weight
+    vec_share: Any  # their share of each head's word-vector part (len(vec_at) x 2)
 
 
 class Batch(NamedTuple):
@@ -155,12 +159,28 @@ def _split(text: str) -> tuple[list[str], list[str] | None]:
 COLUMNS = 4  # per n-gram row: idf² and idf·w of the loaded head, then of the framing head
 
 
-def _union_parts(pipeline: Any) -> tuple[Any, Any, Any, Any]:
-    """The fitted TF-IDF vectorizer, floor normalizer, lexicon features and classifier of a head pipeline."""
+def _union_parts(pipeline: Any) -> tuple[Any, Any, Any, Any, Any]:
+    """The fitted TF-IDF vectorizer, floor normalizer, lexicon features, word vectors (or None) and classifier of a head."""
     features = pipeline.named_steps["features"]
     parts = dict(features.transformer_list)
     words = parts["words"]
-    return words.named_steps["tfidf"], words.named_steps["norm"], parts["lexicon"], pipeline.named_steps["clf"]
+    return (words.named_steps["tfidf"], words.named_steps["norm"], parts["lexicon"], parts.get("vectors"),
+            pipeline.named_steps["clf"])
+
+
+def _vector_part(head: str, vec: Any, dims: dict[str, float], rows: dict[str, list[float]], h: int) -> float:
+    """Fold a head's word-vector block into per-word weights (into ``rows``, column ``h``); its length floor."""
+    if vec is None:
+        if dims:
+            raise ValueError(f"{head}: vector coefficients without a vectors block")
+        return 0.0
+    names = vec.get_feature_names_out().tolist()
+    if set(names) != set(dims):
+        raise ValueError(f"{head}: the vectors block names {len(names)} columns, the classifier has {len(dims)}")
+    words, weights = vec.word_weights([dims[n] for n in names])
+    for w, v in zip(words, weights.tolist()):
+        rows.setdefault(w, [0.0, 0.0])[h] = v
+    return vec.length_floor_
 
 
 def export(heads: Mapping[str, Any]) -> Scorer:
@@ -171,11 +191,12 @@ def export(heads: Mapping[str, Any]) -> Scorer:
     shared: dict[str, Any] = {}
     weights: dict[str, HeadWeights] = {}
     gram_rows: dict[str, list[float]] = {}
+    vec_rows: dict[str, list[float]] = {}
     for h, head in enumerate(HEADS):
         if head not in heads:
             continue
         pipe = heads[head]
-        tfidf, norm, lex, clf = _union_parts(pipe)
+        tfidf, norm, lex, vec, clf = _union_parts(pipe)
         if not tfidf.sublinear_tf or not tfidf.use_idf or tfidf.norm is not None or not callable(tfidf.analyzer):
             raise ValueError(f"{head}: expected sublinear TF-IDF with idf, no norm of its own, and an Ngrams analyzer")
         names = pipe.named_steps["features"].get_feature_names_out()
@@ -185,6 +206,7 @@ def export(heads: Mapping[str, Any]) -> Scorer:
         idf = tfidf.idf_
         vocab = tfidf.vocabulary_
         cues: dict[str, float] = {}
+        dims: dict[str, float] = {}
         for name, c in zip(names.tolist(), coef.tolist()):
             block, _, feature = name.partition("__")
             if block == "words":
@@ -194,10 +216,13 @@ def export(heads: Mapping[str, Any]) -> Scorer:
             elif block == "lexicon":
                 if c:
                     cues[feature] = c
+            elif block == "vectors":
+                dims[feature] = c
             else:
                 raise ValueError(f"{head}: unexpected feature block {block!r} in {name!r}")
+        vector_floor = _vector_part(head, vec, dims, vec_rows, h)
         weights[head] = HeadWeights(view=tfidf.analyzer.view, intercept=float(clf.intercept_[0]), floor=float(norm.floor_),
-                                    cue_weights=cues, scopes=tuple(lex.scopes))
+                                    cue_weights=cues, scopes=tuple(lex.scopes), vector_floor=vector_floor)
         shared.setdefault("canon", tfidf.analyzer.canon)
         shared.setdefault("drop", tfidf.analyzer.drop)
         if tfidf.analyzer.canon != shared["canon"] or tfidf.analyzer.drop != shared["drop"]:
@@ -208,7 +233,9 @@ def export(heads: Mapping[str, Any]) -> Scorer:
         shared.setdefault("terms", set()).update(lex.terms_)
     grams = sorted(gram_rows, key=lambda g: (" " in g, g))  # unigrams first, as the Scorer keeps them
     table = [w for g in grams for w in gram_rows[g]]
-    return Scorer(weights, shared["lexicon"], grams, table, dict(shared["canon"]), sorted(shared["terms"]), shared["drop"])
+    vec_words = sorted(vec_rows)
+    return Scorer(weights, shared["lexicon"], grams, table, dict(shared["canon"]), sorted(shared["terms"]), shared["drop"],
+                  vec_words, [v for w in vec_words for v in vec_rows[w]])
 
 
 class Scorer:
@@ -225,7 +252,8 @@ class Scorer:
     """
 
     def __init__(self, heads: Mapping[str, HeadWeights], lexicon: Lexicon, grams: Sequence[str],
-                 table: Sequence[float], canon: Mapping[str, str], terms: Sequence[str], drop: Sequence[str] = ()):
+                 table: Sequence[float], canon: Mapping[str, str], terms: Sequence[str], drop: Sequence[str] = (),
+                 vector_words: Sequence[str] = (), vector_table: Sequence[float] = ()):
         import numpy as np
 
         if not heads or not set(heads) <= set(HEADS):
@@ -274,6 +302,14 @@ class Scorer:
         sort = np.argsort(key_array, kind="stable")
         self._bkeys = key_array[sort]
         self._brows = (np.arange(n_uni, len(self.grams), dtype=np.int64))[sort]
+        # the word-vector block: each word's weight per head (loaded, framing); words read as their own form only
+        self.vector_words = list(vector_words)
+        self.vector_table = np.asarray(vector_table, dtype=np.float64).reshape(-1, 2)
+        if len(self.vector_table) != len(self.vector_words):
+            raise ValueError(f"vector table has {len(self.vector_table)} rows for {len(self.vector_words)} words")
+        dropped = set(self.drop)
+        self._vec = {w: i for i, w in enumerate(self.vector_words) if w not in dropped}
+        self._vector_floors = np.array([h.vector_floor if h else 0.0 for h in (self.loaded, self.framing)])
 
     # -- decision values ---------------------------------------------------------------------
 
@@ -281,7 +317,11 @@ class Scorer:
         """The table row of each word (-1 outside the vocabulary), side words read as their shared form."""
         return list(map(self._uni.get, words, repeat(-1)))
 
-    def _ngram_pass(self, rows_per_piece: Sequence[Sequence[int]]) -> NgramPass:
+    def vector_rows(self, words: Sequence[str]) -> list[int]:
+        """The word-vector row of each word (-1: none)."""
+        return list(map(self._vec.get, words, repeat(-1)))
+
+    def _ngram_pass(self, rows_per_piece: Sequence[Sequence[int]], vec_per_piece: Sequence[Sequence[int]]) -> NgramPass:
         """Every in-vocabulary n-gram occurrence of a batch of token sequences, and each sequence's TF-IDF sums.
 
         Dropped (function) words are left out before bigrams are formed, as the pipelines' analyzer does.
@@ -313,11 +353,18 @@ class Scorer:
         count = counts[inverse].astype(np.float64)
         tf = 1.0 + np.log(count)
         w = self.table[rows]
-        sums = np.zeros((n, 4))
+        sums = np.zeros((n, 6))
         for k in (0, 2):  # each occurrence carries 1/count of its n-gram's term
             sums[:, k] = np.bincount(owner, weights=tf * tf * w[:, k] / count, minlength=n)
             sums[:, k + 1] = np.bincount(owner, weights=tf * w[:, k + 1] / count, minlength=n)
-        return NgramPass(rows, first, second, owner, count, int(uni.sum()), lengths, sums)
+        vid = np.fromiter(chain.from_iterable(vec_per_piece), dtype=np.int64, count=total)
+        vec_at = np.flatnonzero(vid >= 0)
+        n_read = np.bincount(piece_k, minlength=n)  # the words each sequence reads: the mean's divisor, above each head's floor
+        divisor = np.maximum(n_read[:, None], np.maximum(self._vector_floors, 1.0))
+        vec_share = self.vector_table[vid[vec_at]] / divisor[piece[vec_at]]
+        for k in (0, 1):
+            sums[:, 4 + k] = np.bincount(piece[vec_at], weights=vec_share[:, k], minlength=n)
+        return NgramPass(rows, first, second, owner, count, int(uni.sum()), lengths, sums, vec_at, vec_share)
 
     def _cue_part(self, hw: HeadWeights | None, hits: list[Hit]) -> float:
         if not hits or hw is None:
@@ -349,22 +396,25 @@ class Scorer:
 
         readings = [self.read(p) for p in pieces]
         quoted = [i for i, r in enumerate(readings) if r.writer is not None]
-        writer = self._ngram_pass([readings[i].writer.rows for i in quoted]) if quoted else None  # type: ignore[union-attr]
+        writer = self._ngram_pass([readings[i].writer.rows for i in quoted],  # type: ignore[union-attr]
+                                  [self.vector_rows(readings[i].writer.words) for i in quoted]) if quoted else None  # type: ignore[union-attr]
         cues = np.array([(self._cue_part(self.loaded, r.hits), self._cue_part(self.framing, r.hits)) if r.hits else (0.0, 0.0)
                          for r in readings]).reshape(-1, 2)
-        return Batch(readings, self._ngram_pass([self.unigram_rows(r.words) for r in readings]), writer, quoted, cues)
+        npass = self._ngram_pass([self.unigram_rows(r.words) for r in readings], [self.vector_rows(r.words) for r in readings])
+        return Batch(readings, npass, writer, quoted, cues)
 
-    def _sums(self, batch: Batch, head: str) -> tuple[Any, Any]:
-        """``(sq, dot)`` of ``head`` for every piece of the batch.
+    def _sums(self, batch: Batch, head: str) -> tuple[Any, Any, Any]:
+        """``(sq, dot, vectors)`` of ``head`` for every piece of the batch.
 
         The framing head reads quoted pieces' writer's voice.
         """
-        col = 0 if head == LOADED else 2
-        sq, dot = batch.all.sums[:, col].copy(), batch.all.sums[:, col + 1].copy()
+        col, vcol = (0, 4) if head == LOADED else (2, 5)
+        sums = batch.all.sums
+        sq, dot, vec = sums[:, col].copy(), sums[:, col + 1].copy(), sums[:, vcol].copy()
         if head == FRAMING and batch.quoted:
-            w = batch.writer
-            sq[batch.quoted], dot[batch.quoted] = w.sums[:, col], w.sums[:, col + 1]  # type: ignore[union-attr]
-        return sq, dot
+            w = batch.writer.sums  # type: ignore[union-attr]
+            sq[batch.quoted], dot[batch.quoted], vec[batch.quoted] = w[:, col], w[:, col + 1], w[:, vcol]
+        return sq, dot, vec
 
     def _scale(self, hw: HeadWeights, sq: Any) -> Any:
         import numpy as np
@@ -383,8 +433,8 @@ class Scorer:
             if hw is None:
                 out.append(np.full(len(batch.readings), np.nan))
                 continue
-            sq, dot = self._sums(batch, head)
-            out.append(hw.intercept + dot / self._scale(hw, sq) + batch.cues[:, k])
+            sq, dot, vec = self._sums(batch, head)
+            out.append(hw.intercept + dot / self._scale(hw, sq) + batch.cues[:, k] + vec)
         return out[0], out[1]
 
     def logits_batch(self, pieces: Sequence[Piece]) -> tuple[Any, Any]:
@@ -399,20 +449,23 @@ class Scorer:
     # -- explanations ------------------------------------------------------------------------
 
     def _token_shares(self, npass: NgramPass, col: int, scale: Any) -> Any:
-        """Each token's share of one head's n-gram part (``col`` 0 or 2), for every sequence, flat.
+        """Each token's share of one head's n-gram and word-vector parts (``col`` 0 or 2), for every sequence, flat.
 
-        An n-gram's tf·idf·weight/scale is shared equally by its occurrences and their tokens.
+        An n-gram's tf·idf·weight/scale is shared equally by its occurrences and their tokens; a word's
+        vector weight over the words read is its own.
         """
         import numpy as np
 
         total = int(npass.lengths.sum())
         share = (1.0 + np.log(npass.count)) * self.table[npass.rows, col + 1] / scale[npass.piece] / npass.count
         u = npass.n_unigrams
-        weights = np.bincount(npass.first[:u], weights=share[:u], minlength=total)
+        weights = np.bincount(npass.first[:u], weights=share[:u], minlength=total).astype(np.float64)  # int64 when empty
         if len(share) > u:
             half = share[u:] / 2
             weights += np.bincount(npass.first[u:], weights=half, minlength=total)
             weights += np.bincount(npass.second, weights=half, minlength=total)
+        if len(npass.vec_at):
+            weights += np.bincount(npass.vec_at, weights=npass.vec_share[:, col // 2], minlength=total)
         return weights
 
     def contributions(self, batch: Batch, wanted: Mapping[str, Sequence[int]]) -> dict[tuple[int, str], Contributions]:

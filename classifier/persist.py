@@ -3,8 +3,9 @@
 A model named ``NAME`` is three files:
 
 * ``NAME.npz`` — what scoring needs, read with ``numpy.load(allow_pickle=False)``: a zip of ``.npy``
-  arrays (the n-gram list as UTF-8 text, the weight table as float64, and ``model.json`` holding
-  the intercepts, cue weights, lexicon and metadata as UTF-8 JSON). No pickle anywhere.
+  arrays (the n-gram list as UTF-8 text, the weight table as float64, the dense block's words as
+  UTF-8 text with a float64 weight per head each, and ``model.json`` holding the intercepts, cue
+  weights, lexicon and metadata as UTF-8 JSON). No pickle anywhere.
 * ``NAME.pipelines.joblib`` — the scikit-learn pipelines (joblib, i.e. pickle: **trusted files
   only**), for inspection and retraining. Loaded only when ``model.heads`` is asked for, after the
   hash check, from the very bytes that were hashed. ``framing export --skops`` writes them with skops
@@ -49,7 +50,8 @@ __all__ = [
     "save_model",
 ]
 
-FORMAT = 5  # the project's own model format version; 4 and older were joblib pickles
+FORMAT = 6  # the project's own model format version (6 added per-word vector weights); 4 and older were joblib pickles
+READABLE_FORMATS = (5, 6)  # format 5 is format 6 without word-vector weights
 DEFAULT_MODEL_NAME = "framing-default.npz"
 _PACKAGE = Path(__file__).resolve().parent
 _cache: dict[tuple[str, float, int], FramingModel] = {}
@@ -134,7 +136,8 @@ def scoring_bytes(model: FramingModel) -> bytes:
     s = model.scorer
     doc = {
         "format": FORMAT,
-        "heads": {h: {"view": w.view, "intercept": w.intercept, "floor": w.floor, "scopes": list(w.scopes),
+        "heads": {h: {"view": w.view, "intercept": w.intercept, "floor": w.floor, "vector_floor": w.vector_floor,
+                      "scopes": list(w.scopes),
                       "cue_weights": dict(sorted(w.cue_weights.items()))} for h, w in s.heads.items()},
         "canon": dict(sorted(s.canon.items())),
         "drop": list(s.drop),
@@ -147,6 +150,8 @@ def scoring_bytes(model: FramingModel) -> bytes:
         "model.npy": _npy(_text_array(json.dumps(doc, ensure_ascii=False, sort_keys=True))),
         "grams.npy": _npy(_text_array("\n".join(s.grams))),
         "table.npy": _npy(np.asarray(s.table, dtype=np.float64).reshape(-1, COLUMNS)),
+        "vector_words.npy": _npy(_text_array("\n".join(s.vector_words))),
+        "vector_table.npy": _npy(np.asarray(s.vector_table, dtype=np.float64).reshape(-1, 2)),
     }
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
@@ -273,8 +278,8 @@ def _old_format(data: bytes) -> bool:
     return data[:1] == b"\x80" or data[:2] in (b"x\x9c", b"\x1f\x8b")  # a pickle, or joblib's compressed pickle
 
 
-def _parse(path: Path, data: bytes) -> tuple[dict[str, Any], list[str], Any]:
-    """``model.json``, the n-gram list and the weight table of a scoring file (no pickle allowed)."""
+def _parse(path: Path, data: bytes) -> tuple[dict[str, Any], list[str], Any, tuple[list[str], Any]]:
+    """``model.json``, the n-gram list, the weight table and the word-vector weights of a scoring file (no pickle)."""
     import numpy as np
 
     if _old_format(data) or path.suffix == ".joblib":
@@ -285,26 +290,32 @@ def _parse(path: Path, data: bytes) -> tuple[dict[str, Any], list[str], Any]:
             doc = json.loads(z["model"].tobytes().decode("utf-8"))
             grams_blob = z["grams"].tobytes().decode("utf-8")
             table = z["table"]
+            has_vectors = "vector_words" in z.files
+            vec_blob = z["vector_words"].tobytes().decode("utf-8") if has_vectors else ""
+            vec_table = z["vector_table"] if has_vectors else np.zeros((0, 2))
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, UnicodeDecodeError) as exc:
         raise ModelError(f"{path}: not a readable framing model file ({_first_line(exc)})") from None
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+    if not isinstance(doc, dict) or doc.get("format") not in READABLE_FORMATS:
         found = doc.get("format") if isinstance(doc, dict) else None
         raise ModelError(f"{path}: model format {found!r}, this version reads format {FORMAT} (retrain with `{RETRAIN_HINT}`)")
     grams = grams_blob.split("\n") if grams_blob else []
     if table.dtype != np.float64 or table.ndim != 2 or table.shape != (len(grams), COLUMNS):
         raise ModelError(f"{path}: weight table of shape {table.shape} does not fit {len(grams)} n-grams")
-    return doc, grams, table
+    vec_words = vec_blob.split("\n") if vec_blob else []
+    if vec_table.dtype != np.float64 or vec_table.shape != (len(vec_words), 2):
+        raise ModelError(f"{path}: word-vector weights of shape {vec_table.shape} do not fit {len(vec_words)} words")
+    return doc, grams, table, (vec_words, vec_table)
 
 
-def _build(path: Path, doc: dict[str, Any], grams: list[str], table: Any) -> FramingModel:
+def _build(path: Path, doc: dict[str, Any], grams: list[str], table: Any, vectors: tuple[list[str], Any]) -> FramingModel:
     try:
         heads = {h: HeadWeights(view=str(w["view"]), intercept=float(w["intercept"]), floor=float(w["floor"]),
                                 cue_weights={str(k): float(v) for k, v in w["cue_weights"].items()},
-                                scopes=tuple(str(s) for s in w["scopes"]))
+                                scopes=tuple(str(s) for s in w["scopes"]), vector_floor=float(w.get("vector_floor", 0.0)))
                  for h, w in doc["heads"].items() if h in HEADS}
         entries = [Entry(str(t), str(c), str(k), str(p), str(a), tuple(str(x) for x in ex)) for t, c, k, p, a, ex in doc["lexicon"]]
         scorer = Scorer(heads, Lexicon(entries), grams, table.ravel(), {str(k): str(v) for k, v in doc["canon"].items()},
-                        [str(t) for t in doc["terms"]], [str(w) for w in doc.get("drop", [])])
+                        [str(t) for t in doc["terms"]], [str(w) for w in doc.get("drop", [])], vectors[0], vectors[1].ravel())
         meta = dict(doc["meta"])
         stop = [str(w) for w in doc["stop_words"]]
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -387,6 +398,7 @@ SKOPS_TRUSTED = (
     "classifier.features.FloorNormalizer",
     "classifier.features.LexiconFeatures",
     "classifier.features.Ngrams",
+    "classifier.features.WordVectors",
     "classifier.lexicon.Entry",
     "classifier.lexicon.Lexicon",
 )

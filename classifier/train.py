@@ -21,6 +21,7 @@ from .persist import default_output_path, manifest_path, save_model
 from .schema import DECISION_POINT, HEADS
 from .score import FramingModel
 from .training import DEFAULT_FLOOR, HeadOptions, fit_heads, parity_check
+from .vectors import default_vectors_path, read_word_vectors
 from .words import canonical, read_side_terms, tokenize
 
 __all__ = ["REFERENCE_SENTENCES", "TrainReport", "train"]
@@ -93,6 +94,7 @@ def train(
     floor: float = DEFAULT_FLOOR,
     benchmark: str | Path | None = None,
     encoding: str | None = None,
+    vectors: str | Path | None = "",
 ) -> TrainReport:
     """Train both heads and save the model (default: the project corpus -> ``./models/framing-default.npz``).
 
@@ -100,19 +102,20 @@ def train(
     from ``preset``, ``label_columns`` or columns named after the heads (one head is enough). ``C``
     fixes the regularisation instead of choosing it by group cross-validation. The exported scorer is
     checked against the pipelines before anything is written. ``benchmark`` (a CSV in BABE's layout)
-    fills the model card's real-news section.
+    fills the model card's real-news section. ``vectors`` is the word-vector file of the dense block
+    (``""``: the packaged one; None: no dense block).
     """
     table, files = _training_table(data, text_column, label_columns, preset, with_default_data, encoding)
-    lex_path = Path(lexicon) if lexicon else default_lexicon_path()
-    side_path = Path(side_terms) if side_terms else default_side_terms_path()
-    canon = read_side_terms(side_path) if side_path.exists() else ()
-    options = HeadOptions(side_neutral_lexicon(read_lexicon(lex_path), dict(canon)), canon, floor)
+    options, inputs = head_options(lexicon, side_terms, floor, vectors)
+    lex_path, vec_path = inputs[0], (inputs[-1] if options.vectors is not None else None)
+    inputs = [*files, *inputs]
     result = fit_heads(table, options, folds=folds, tune_threshold=tune_threshold, C=C)
     meta = {
         "version": _package_version(),
-        "training_data": {"files": [p.name for p in files], "fingerprint": fingerprint([*files, lex_path]),
+        "training_data": {"files": [p.name for p in files], "fingerprint": fingerprint(inputs),
                           "n_sentences": len(table), "lexicon": lex_path.name, "lexicon_terms": len(options.lexicon),
-                          "side_terms": len(canon), "length_floor": floor},
+                          "side_terms": len(options.canon), "length_floor": floor,
+                          "word_vectors": _vectors_meta(vec_path)},
         "heads": list(result.heads),
         "thresholds": result.thresholds,
         "decision_points": {h: DECISION_POINT for h in result.heads},
@@ -126,6 +129,28 @@ def train(
     manifest = save_model(model, out_path, {"trained_at": stamp})
     card = write_card(model, out_path, manifest, table if not data else None, benchmark)
     return TrainReport(out_path, manifest, card)
+
+
+def head_options(lexicon: str | Path | None = None, side_terms: str | Path | None = None, floor: float = DEFAULT_FLOOR,
+                 vectors: str | Path | None = "") -> tuple[HeadOptions, list[Path]]:
+    """The heads' options as :func:`train` builds them, and the files they were read from (lexicon first, vectors last).
+
+    ``lexicon`` and ``side_terms`` default to the project's; ``vectors`` as in :func:`train`.
+    """
+    lex_path = Path(lexicon) if lexicon else default_lexicon_path()
+    side_path = Path(side_terms) if side_terms else default_side_terms_path()
+    canon = read_side_terms(side_path) if side_path.exists() else ()
+    vec_path = None if vectors is None else Path(vectors) if vectors else default_vectors_path()
+    options = HeadOptions(side_neutral_lexicon(read_lexicon(lex_path), dict(canon)), canon, floor,
+                          vectors=None if vec_path is None else (str(vec_path) if vectors else ""))
+    return options, [lex_path, *([vec_path] if vec_path is not None else [])]
+
+
+def _vectors_meta(path: Path | None) -> dict[str, Any] | None:
+    if path is None:
+        return None
+    table = read_word_vectors(path)
+    return {"file": path.name, "words": len(table.words), "dimensions": int(table.vectors.shape[1]), "sha256": table.sha256}
 
 
 def _training_table(data: Sequence[str | Path] | None, text_column: str, label_columns: dict[str, str] | None,

@@ -1,8 +1,9 @@
 """The two heads as scikit-learn pipelines, and how they are fitted, cross-validated and checked.
 
-A head is ``Pipeline([features: FeatureUnion(words: Pipeline(tfidf, norm), lexicon), clf])``:
+A head is ``Pipeline([features: FeatureUnion(words: Pipeline(tfidf, norm), lexicon[, vectors]), clf])``:
 word 1-2-gram TF-IDF of the head's view scaled by :class:`~classifier.features.FloorNormalizer`,
-beside :class:`~classifier.features.LexiconFeatures`, into a class-balanced logistic regression.
+beside :class:`~classifier.features.LexiconFeatures` and (when the options name a word-vector file)
+:class:`~classifier.features.WordVectors`, into a class-balanced logistic regression.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from .errors import InputError
-from .features import FloorNormalizer, LexiconFeatures, Ngrams
+from .features import FloorNormalizer, LexiconFeatures, Ngrams, WordVectors
 from .lexicon import SCOPES, Entry
 from .schema import DECISION_POINT, FRAMING, HEADS, LOADED
 from .words import FUNCTION_WORDS
@@ -35,6 +36,7 @@ SEED = 0
 C_GRID = (2.0, 4.0, 8.0)  # inverse regularisation strengths tried by group cross-validation
 C_TOLERANCE = 0.005  # the smallest C whose CV macro-F1 is within this of the best is chosen
 DEFAULT_C = 8.0  # used when there is no cross-validation to choose by
+DEFAULT_VECTOR_WEIGHT = 0.03  # the dense block's scale beside the sparse features: small, so it nudges rather than decides
 DEFAULT_FLOOR = 1.0  # TF-IDF vectors shorter than the median training sentence's are not scaled up to unit length
 VIEW = {LOADED: "all", FRAMING: "writer"}
 CUE_SCOPES = {LOADED: SCOPES, FRAMING: ("outside",)}
@@ -42,15 +44,19 @@ CUE_SCOPES = {LOADED: SCOPES, FRAMING: ("outside",)}
 
 @dataclass(frozen=True)
 class HeadOptions:
-    """What shapes both heads besides the data: the lexicon, side-neutral word forms, the length floor.
+    """What shapes both heads besides the data: the lexicon, side-neutral word forms, the length floor, word vectors.
 
     ``floor`` is relative to the median training sentence (see :class:`~classifier.features.FloorNormalizer`).
+    ``vectors`` adds the dense block: ``""`` reads the packaged word vectors, a path another file, None
+    leaves the block out.
     """
 
     lexicon: tuple[Entry, ...] = ()
     canon: tuple[tuple[str, str], ...] = ()
     floor: float = DEFAULT_FLOOR
     drop: tuple[str, ...] = FUNCTION_WORDS
+    vectors: str | None = None
+    vector_weight: float = DEFAULT_VECTOR_WEIGHT
 
 
 def build_head(head: str, options: HeadOptions, C: float = DEFAULT_C) -> Pipeline:
@@ -65,7 +71,11 @@ def build_head(head: str, options: HeadOptions, C: float = DEFAULT_C) -> Pipelin
                             dtype=np.float64)
     words = Pipeline([("tfidf", tfidf), ("norm", FloorNormalizer(options.floor))])
     lexicon = LexiconFeatures(lexicon=options.lexicon, scopes=CUE_SCOPES[head], terms=True)
-    features = FeatureUnion([("words", words), ("lexicon", lexicon)])
+    blocks: list[tuple[str, Any]] = [("words", words), ("lexicon", lexicon)]
+    if options.vectors is not None:
+        blocks.append(("vectors", WordVectors(options.vectors or None, VIEW[head], options.canon, options.drop,
+                                              options.vector_weight)))
+    features = FeatureUnion(blocks)
     clf = LogisticRegression(C=C, class_weight="balanced", max_iter=5000, solver="liblinear", random_state=SEED)
     return Pipeline([("features", features), ("clf", clf)])
 

@@ -12,6 +12,8 @@ Measured, on this machine, in this run:
   at 0.5 of the shipped model and of a plain word 1-2-gram TF-IDF + logistic regression trained on the same
   corpus (the baseline), with ROC-AUC and per-leaning false-positive rates. Group cross-validation figures are
   the model's manifest's (training computes them).
+* **The dense word-vector block**: the same heads trained without it (same corpus, same C, same group folds),
+  their group-CV and real-news figures beside the shipped model's, and their speed.
 * **Behaviour**, on the probe sets in tests/probes: short neutral sentences below 0.5, flagged sentences that list
   a term, mirror symmetry (left/right), junk and content paragraph kinds.
 * **Speed**: ``score_sentences`` (with and without explanations) against the baseline's two heads predicting
@@ -53,6 +55,8 @@ from classifier.corpus import load_labelled
 from classifier.persist import FORMAT, default_model_path
 from classifier.schema import HEADS
 from classifier.segment import paragraph_kind
+from classifier.train import head_options
+from classifier.training import fit_heads
 
 ROOT = Path(__file__).resolve().parents[1]
 PROBES = ROOT / "tests" / "probes"
@@ -93,6 +97,31 @@ def accuracy(model: Any, pipes: dict[str, Any], bench: pd.DataFrame) -> dict[str
     return out
 
 
+def without_vectors(corpus: pd.DataFrame, bench: pd.DataFrame | None, manifest: dict[str, Any]) -> dict[str, Any]:
+    """Each head retrained without the word-vector block (the shipped C and fold count): group-CV and real-news figures."""
+    options, _ = head_options(vectors=None)
+    out: dict[str, Any] = {}
+    for head in HEADS:
+        cv = manifest["cv"][head]
+        fitted = fit_heads(corpus, options, folds=cv["folds"], heads=[head], C=cv["C"])
+        row = {"cv_macro_f1": fitted.cv[head]["macro_f1"], "cv_roc_auc": fitted.cv[head]["roc_auc"], "pipe": fitted.heads[head]}
+        if bench is not None:
+            keep = bench[head].notna().to_numpy()
+            y = bench[head].to_numpy()[keep].astype(int)
+            p = fitted.heads[head].predict_proba(bench["text"][keep].tolist())[:, 1]
+            row.update(macro_f1=f1_score(y, p >= 0.5, average="macro"), roc_auc=roc_auc_score(y, p))
+        out[head] = row
+    return out
+
+
+def _model_of(heads: dict[str, Any], like: Any) -> Any:
+    """A scoring model from fitted pipelines, with ``like``'s metadata and stop words."""
+    from classifier.linear import export
+    from classifier.score import FramingModel
+
+    return FramingModel(export(heads), like.meta, like.stop_words)
+
+
 def _rows(name: str) -> list[dict]:
     return [json.loads(x) for x in (PROBES / f"{name}.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
 
@@ -100,8 +129,10 @@ def _rows(name: str) -> list[dict]:
 def behaviour(model: Any) -> dict[str, Any]:
     short = model.score_sentences([r["text"] for r in _rows("short_neutral")])
     flagged = model.score_sentences([r["text"] for r in _rows("flagged")])
+    everyday = model.score_sentences([r["text"] for r in _rows("everyday_neutral")])
     out: dict[str, Any] = {"short_neutral_below": float(((short["loaded_language"] < 0.5) & (short["editorial_framing"] < 0.5)).mean()),
-                           "n_short": len(short)}
+                           "n_short": len(short), "n_everyday": len(everyday),
+                           "everyday_below": float(((everyday["loaded_language"] < 0.5) & (everyday["editorial_framing"] < 0.5)).mean())}
     for head, col in (("loaded_language", "loaded_terms"), ("editorial_framing", "framing_terms")):
         hit = flagged[flagged[head] >= 0.5]
         out[f"{head}_flagged_with_terms"] = float((hit[col].map(len) > 0).mean()) if len(hit) else float("nan")
@@ -121,13 +152,16 @@ def _timed(fn: Any) -> tuple[float, float]:
     return time.perf_counter() - w, time.process_time() - c
 
 
-def speed(model: Any, pipes: dict[str, Any], sentences: list[str], runs: int) -> dict[str, Any]:
-    """Sentences per second, interleaved runs, medians of wall and CPU time."""
+def speed(model: Any, pipes: dict[str, Any], sentences: list[str], runs: int, plain: Any = None) -> dict[str, Any]:
+    """Sentences per second, interleaved runs, medians of wall and CPU time (``plain``: the model without vectors)."""
     cases = {
         "baseline": lambda: baseline_frame(pipes, sentences),
         "explain": lambda: model.score_sentences(sentences),
         "no_explain": lambda: model.score_sentences(sentences, explain=False),
     }
+    if plain is not None:
+        cases["plain_explain"] = lambda: plain.score_sentences(sentences)
+        cases["plain_no_explain"] = lambda: plain.score_sentences(sentences, explain=False)
     for fn in cases.values():  # warm up
         fn()
     times: dict[str, list[tuple[float, float]]] = {k: [] for k in cases}
@@ -228,8 +262,12 @@ def main() -> None:
         results["accuracy"] = accuracy(model, pipes, bench)
         results["bench"] = {"file": bench_file.name, "n": len(bench)}
     results["behaviour"] = behaviour(model)
+    if manifest["training_data"].get("word_vectors"):
+        print("retraining without the word-vector block ...", file=sys.stderr)
+        results["plain"] = without_vectors(corpus, bench, manifest)
     sentences, what = real_news_sentences(bench, corpus)
-    results["speed"] = {**speed(model, pipes, sentences, args.runs), "what": what,
+    plain = _model_of({h: row["pipe"] for h, row in results["plain"].items()}, model) if results.get("plain") else None
+    results["speed"] = {**speed(model, pipes, sentences, args.runs, plain), "what": what,
                         "median_words": float(np.median([len(s.split()) for s in sentences]))}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -290,6 +328,8 @@ def report(r: dict[str, Any]) -> str:
     b = r["behaviour"]
     out += ["## Behaviour on the probe sets (tests/probes, written for the tests, never trained on)", "",
             f"- short neutral sentences (under 12 words) below 0.5 on both heads: {b['short_neutral_below']:.1%} of {b['n_short']}",
+            f"- everyday copy far from politics (food, crafts, music, weather, listings) below 0.5 on both heads: "
+            f"{b['everyday_below']:.1%} of {b['n_everyday']}",
             f"- flagged sentences that list at least one term: loaded {b['loaded_language_flagged_with_terms']:.1%} "
             f"(of {b['loaded_language_flagged_n']}), framing {b['editorial_framing_flagged_with_terms']:.1%} "
             f"(of {b['editorial_framing_flagged_n']})",
@@ -309,6 +349,7 @@ def report(r: dict[str, Any]) -> str:
             f"`framing score --jobs 1` on {c['articles']:,} generated articles (process start, model load, reading and writing "
             f"included): {c['cli_wall']:.1f} s against {c['lib_wall']:.1f} s for `score_documents` on the same texts in-process: "
             f"{c['ratio']:.2f}x the wall time ({c['ratio_cpu']:.2f}x CPU). Cold start on one file: {r['cold_start']:.2f} s.", ""]
+    out += vector_section(r)
     out += ["## The model file", "", "| | file | size | cold start of `framing score` on one file |", "|---|---|---|---|",
             f"| this version (format {FORMAT}: `.npz`, no pickle) | `{default_model_path().name}` | {r['size'] / 1e6:.2f} MB | "
             f"{r['cold_start']:.2f} s |"]
@@ -321,6 +362,30 @@ def report(r: dict[str, Any]) -> str:
             "size on adversarial input), `scripts/bench_report.py` (docs/report.md), `scripts/bench_serve.py` "
             "(docs/serve.md), `scripts/bench_dask.py` (docs/dask.md).", ""]
     return "\n".join(out)
+
+
+def vector_section(r: dict[str, Any]) -> list[str]:
+    """The shipped heads beside the same heads without the dense word-vector block."""
+    if not r.get("plain"):
+        return []
+    wv = r["model"]["training_data"]["word_vectors"]
+    out = ["## The dense word-vector block", "",
+           f"Each head's mean static word vector ({wv['words']:,} words x {wv['dimensions']} dimensions, "
+           "distilled from all-MiniLM-L6-v2 by `scripts/distill_vectors.py`), beside the TF-IDF and lexicon features. "
+           "Without it: the same heads retrained in this run with the same C and group folds.", "",
+           "| head | group-CV macro-F1 with / without | real-news macro-F1 with / without | real-news ROC-AUC with / without |",
+           "|---|---|---|---|"]
+    for head in HEADS:
+        p, cv = r["plain"][head], r["model"]["cv"][head]
+        acc = r.get("accuracy", {}).get(head, {}).get("framing", {})
+        out.append(f"| {head} | {_f(cv['macro_f1'])} / {_f(p['cv_macro_f1'])} | {_f(acc.get('macro_f1'))} / "
+                   f"{_f(p.get('macro_f1'))} | {_f(acc.get('roc_auc'))} / {_f(p.get('roc_auc'))} |")
+    s = r["speed"]
+    if "plain_explain" in s:
+        out += ["", f"Speed without the block, same run: {s['plain_explain']['per_s']:,.0f} sentences/s with explanations, "
+                f"{s['plain_no_explain']['per_s']:,.0f} without (with it: {s['explain']['per_s']:,.0f} and "
+                f"{s['no_explain']['per_s']:,.0f})."]
+    return [*out, ""]
 
 
 OTHERS = ("bench_score.py", "bench_segment.py", "bench_report.py", "bench_serve.py", "bench_dask.py")

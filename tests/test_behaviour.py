@@ -96,3 +96,15 @@ def test_scare_quotes_in_the_writers_clause_are_framing_devices(model):
     assert row["editorial_framing"] >= 0.5
     scare = [t for t in row["framing_terms"] if t["device"] == "scare_quotes"]
     assert scare and scare[0]["term"] == text[scare[0]["start"]:scare[0]["end"]] == "“reform,”"
+
+
+def test_everyday_copy_far_from_politics_stays_below_the_decision_point(model):
+    """Food, crafts, music, weather, local listings: words the corpus rarely has must not read as charged.
+
+    Guards the dense word-vector block, which gives unseen words a weight from the words they resemble.
+    """
+    probes = rows("everyday_neutral")
+    assert len(probes) >= 60 and len({r["topic"] for r in probes}) >= 12
+    scores = model.score_sentences([r["text"] for r in probes])
+    below = (scores["loaded_language"] < 0.5) & (scores["editorial_framing"] < 0.5)
+    assert below.mean() >= 0.95, scores.loc[~below, ["text", "loaded_language", "editorial_framing"]].to_string()

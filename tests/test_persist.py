@@ -61,9 +61,10 @@ def test_scoring_file_is_numpy_data_without_pickles():
     import numpy as np
 
     with zipfile.ZipFile(default_model_path()) as zf:
-        assert sorted(zf.namelist()) == ["grams.npy", "model.npy", "table.npy"]
+        assert sorted(zf.namelist()) == ["grams.npy", "model.npy", "table.npy", "vector_table.npy", "vector_words.npy"]
     with np.load(default_model_path(), allow_pickle=False) as z:
         assert z["table"].dtype == np.float64 and z["model"].dtype == np.uint8
+        assert z["vector_table"].dtype == np.float64 and z["vector_table"].shape == (len(z["vector_words"].tobytes().split(b"\n")), 2)
 
 
 def test_reference_scores_in_the_manifest_are_reproduced(model):
