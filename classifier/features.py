@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 from .lexicon import CATEGORIES, SCOPES, CueEncoder, Entry, Lexicon
 from .words import VIEWS, all_words, canonical, ngrams, view
 
-__all__ = ["FloorNormalizer", "LexiconFeatures", "Ngrams", "WordVectors"]
+__all__ = ["DEFAULT_VECTOR_WEIGHT", "FloorNormalizer", "LexiconFeatures", "Ngrams", "WordVectors"]
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,22 @@ def _check_documents(X: Any, who: str) -> list[str]:
     return docs
 
 
-class LexiconFeatures(TransformerMixin, BaseEstimator):
+class _TextTransformer(TransformerMixin, BaseEstimator):
+    """A transformer of raw text documents: declares string input (not 2-D numeric arrays), as ``CountVectorizer`` does."""
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        tags.requires_fit = True
+        return tags
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+class LexiconFeatures(_TextTransformer):
     """Lexicon cues as features, separately inside and outside quotations.
 
     Per scope: log(1 + count) of cues in each category; with ``terms``, also a 0/1 column per
@@ -85,13 +100,6 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
         self.lexicon = lexicon
         self.scopes = scopes
         self.terms = terms
-
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        tags.requires_fit = True
-        return tags
 
     def _validate_params(self) -> None:
         scopes = tuple(self.scopes) if not isinstance(self.scopes, str) else (self.scopes,)
@@ -170,7 +178,7 @@ class FloorNormalizer(TransformerMixin, BaseEstimator):
 
     def fit(self, X: Any, y: object = None) -> FloorNormalizer:
         """Learn the floor: ``relative`` times the median norm of the non-empty training rows."""
-        if not isinstance(self.relative, (int, float)) or isinstance(self.relative, bool) or self.relative < 0:
+        if not _is_number(self.relative) or self.relative < 0:
             raise ValueError(f"relative must be a non-negative number, got {self.relative!r}")
         X = sp.csr_matrix(X, dtype=np.float64)
         norms = self._norms(X)
@@ -195,11 +203,10 @@ class FloorNormalizer(TransformerMixin, BaseEstimator):
 
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
+DEFAULT_VECTOR_WEIGHT = 0.03  # the dense block's scale beside the sparse features: small, so it nudges rather than decides
 
 
-class WordVectors(TransformerMixin, BaseEstimator):
+class WordVectors(_TextTransformer):
     """A dense block: how far the words of a view of the sentence lean from an average word, in static vectors.
 
     The words are those the head's :class:`Ngrams` reads as unigrams: the ``view``'s tokens without the
@@ -224,20 +231,13 @@ class WordVectors(TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, path: str | None = None, view: str = "all", canon: tuple[tuple[str, str], ...] = (),
-                 drop: tuple[str, ...] = (), weight: float = 0.1, floor: float = 1.0):
+                 drop: tuple[str, ...] = (), weight: float = DEFAULT_VECTOR_WEIGHT, floor: float = 1.0):
         self.path = path
         self.view = view
         self.canon = canon
         self.drop = drop
         self.weight = weight
         self.floor = floor
-
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        tags.requires_fit = True
-        return tags
 
     def _table(self) -> Any:
         from .vectors import read_word_vectors

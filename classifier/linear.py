@@ -307,8 +307,7 @@ class Scorer:
         self.vector_table = np.asarray(vector_table, dtype=np.float64).reshape(-1, 2)
         if len(self.vector_table) != len(self.vector_words):
             raise ValueError(f"vector table has {len(self.vector_table)} rows for {len(self.vector_words)} words")
-        dropped = set(self.drop)
-        self._vec = {w: i for i, w in enumerate(self.vector_words) if w not in dropped}
+        self._vec = {w: i for i, w in enumerate(self.vector_words)}  # export leaves dropped and side words out
         self._vector_floors = np.array([h.vector_floor if h else 0.0 for h in (self.loaded, self.framing)])
 
     # -- decision values ---------------------------------------------------------------------

@@ -106,9 +106,8 @@ def train(
     (``""``: the packaged one; None: no dense block).
     """
     table, files = _training_table(data, text_column, label_columns, preset, with_default_data, encoding)
-    options, inputs = head_options(lexicon, side_terms, floor, vectors)
-    lex_path, vec_path = inputs[0], (inputs[-1] if options.vectors is not None else None)
-    inputs = [*files, *inputs]
+    options, lex_path, vec_path = head_options(lexicon, side_terms, floor, vectors)
+    inputs = [*files, lex_path, *([vec_path] if vec_path is not None else [])]
     result = fit_heads(table, options, folds=folds, tune_threshold=tune_threshold, C=C)
     meta = {
         "version": _package_version(),
@@ -132,18 +131,18 @@ def train(
 
 
 def head_options(lexicon: str | Path | None = None, side_terms: str | Path | None = None, floor: float = DEFAULT_FLOOR,
-                 vectors: str | Path | None = "") -> tuple[HeadOptions, list[Path]]:
-    """The heads' options as :func:`train` builds them, and the files they were read from (lexicon first, vectors last).
+                 vectors: str | Path | None = "") -> tuple[HeadOptions, Path, Path | None]:
+    """The heads' options as :func:`train` builds them, with the lexicon and word-vector files they read.
 
-    ``lexicon`` and ``side_terms`` default to the project's; ``vectors`` as in :func:`train`.
+    ``lexicon`` and ``side_terms`` default to the project's; ``vectors`` as in :func:`train` (the
+    options keep ``""`` for the packaged file, so pipelines do not record this machine's path).
     """
     lex_path = Path(lexicon) if lexicon else default_lexicon_path()
     side_path = Path(side_terms) if side_terms else default_side_terms_path()
     canon = read_side_terms(side_path) if side_path.exists() else ()
     vec_path = None if vectors is None else Path(vectors) if vectors else default_vectors_path()
-    options = HeadOptions(side_neutral_lexicon(read_lexicon(lex_path), dict(canon)), canon, floor,
-                          vectors=None if vec_path is None else (str(vec_path) if vectors else ""))
-    return options, [lex_path, *([vec_path] if vec_path is not None else [])]
+    chosen = None if vectors is None else str(vectors)
+    return HeadOptions(side_neutral_lexicon(read_lexicon(lex_path), dict(canon)), canon, floor, vectors=chosen), lex_path, vec_path
 
 
 def _vectors_meta(path: Path | None) -> dict[str, Any] | None:

@@ -24,7 +24,7 @@ from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from .errors import InputError
-from .features import FloorNormalizer, LexiconFeatures, Ngrams, WordVectors
+from .features import DEFAULT_VECTOR_WEIGHT, FloorNormalizer, LexiconFeatures, Ngrams, WordVectors
 from .lexicon import SCOPES, Entry
 from .schema import DECISION_POINT, FRAMING, HEADS, LOADED
 from .words import FUNCTION_WORDS
@@ -36,7 +36,6 @@ SEED = 0
 C_GRID = (2.0, 4.0, 8.0)  # inverse regularisation strengths tried by group cross-validation
 C_TOLERANCE = 0.005  # the smallest C whose CV macro-F1 is within this of the best is chosen
 DEFAULT_C = 8.0  # used when there is no cross-validation to choose by
-DEFAULT_VECTOR_WEIGHT = 0.03  # the dense block's scale beside the sparse features: small, so it nudges rather than decides
 DEFAULT_FLOOR = 1.0  # TF-IDF vectors shorter than the median training sentence's are not scaled up to unit length
 VIEW = {LOADED: "all", FRAMING: "writer"}
 CUE_SCOPES = {LOADED: SCOPES, FRAMING: ("outside",)}

@@ -54,6 +54,7 @@ from classifier.card import benchmark_path, mirror_symmetry
 from classifier.corpus import load_labelled
 from classifier.persist import FORMAT, default_model_path
 from classifier.schema import HEADS
+from classifier.score import FramingModel
 from classifier.segment import paragraph_kind
 from classifier.train import head_options
 from classifier.training import fit_heads
@@ -99,7 +100,7 @@ def accuracy(model: Any, pipes: dict[str, Any], bench: pd.DataFrame) -> dict[str
 
 def without_vectors(corpus: pd.DataFrame, bench: pd.DataFrame | None, manifest: dict[str, Any]) -> dict[str, Any]:
     """Each head retrained without the word-vector block (the shipped C and fold count): group-CV and real-news figures."""
-    options, _ = head_options(vectors=None)
+    options = head_options(vectors=None)[0]
     out: dict[str, Any] = {}
     for head in HEADS:
         cv = manifest["cv"][head]
@@ -112,14 +113,6 @@ def without_vectors(corpus: pd.DataFrame, bench: pd.DataFrame | None, manifest: 
             row.update(macro_f1=f1_score(y, p >= 0.5, average="macro"), roc_auc=roc_auc_score(y, p))
         out[head] = row
     return out
-
-
-def _model_of(heads: dict[str, Any], like: Any) -> Any:
-    """A scoring model from fitted pipelines, with ``like``'s metadata and stop words."""
-    from classifier.linear import export
-    from classifier.score import FramingModel
-
-    return FramingModel(export(heads), like.meta, like.stop_words)
 
 
 def _rows(name: str) -> list[dict]:
@@ -266,7 +259,8 @@ def main() -> None:
         print("retraining without the word-vector block ...", file=sys.stderr)
         results["plain"] = without_vectors(corpus, bench, manifest)
     sentences, what = real_news_sentences(bench, corpus)
-    plain = _model_of({h: row["pipe"] for h, row in results["plain"].items()}, model) if results.get("plain") else None
+    plain = (FramingModel.from_pipelines({h: row["pipe"] for h, row in results["plain"].items()}, model.meta)
+             if results.get("plain") else None)
     results["speed"] = {**speed(model, pipes, sentences, args.runs, plain), "what": what,
                         "median_words": float(np.median([len(s.split()) for s in sentences]))}
     with tempfile.TemporaryDirectory() as tmp:
