@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import compress
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .lexicon import CATEGORIES, Entry, Lexicon
+from .lexicon import CATEGORIES, Entry, Hit, Lexicon
 from .linear import Contributions
 from .schema import DECISION_POINT, FRAMING, HEADS, LOADED, MAX_TERMS
 from .words import QUOTE_TOKEN, SHORT_QUOTE_TOKEN
@@ -27,6 +27,7 @@ __all__ = ["DEFAULT_HOUSE_WEIGHT", "FRAMING_CATEGORIES", "Controls", "HouseCue",
 
 TERM_MIN_WEIGHT = 0.25  # a word must add this much to the log-odds to be reported ...
 TERM_RELATIVE = 0.2  # ... and at least this share of the strongest word's contribution
+TERM_FLOOR = (TERM_MIN_WEIGHT, TERM_RELATIVE)  # as Scorer.contributions takes it
 DEFAULT_HOUSE_WEIGHT = 2.0  # log-odds a house cue adds when its line gives no weight
 # cue categories that describe the writer's framing; the others describe loaded words
 FRAMING_CATEGORIES = frozenset({"doubt_casting_attribution", "scare_quote_cue", "presupposition", "motive_speculation",
@@ -166,19 +167,24 @@ def terms(contrib: Contributions, text: str, offset: int, head: str, stop_words:
     weights = contrib.weights
     if not weights:
         return []
-    floor = max(TERM_MIN_WEIGHT, TERM_RELATIVE * max(weights))
-    words, cue = contrib.words, contrib.cue
+    candidates = contrib.candidates
+    if candidates is None:
+        floor = max(TERM_MIN_WEIGHT, TERM_RELATIVE * max(weights))
+        candidates = list(compress(range(len(weights)), map(floor.__le__, weights)))
+    elif not candidates:
+        return []
+    words, hit_at = contrib.words, contrib.hit
     quoted = "\"" in text or "“" in text or "”" in text
     scare = _scare_tokens(words) if quoted and SHORT_QUOTE_TOKEN in words else ()
     phrases: list[list[int]] = []
-    for k in compress(range(len(weights)), map(floor.__le__, weights)):
+    for k in candidates:
         word = words[k]
-        hit = cue[k] if cue is not None else None
+        hit = hit_at(k)
         if (hit is None and word in stop_words and word != SHORT_QUOTE_TOKEN) or k in skip or word == QUOTE_TOKEN:
             continue
         if phrases and phrases[-1][-1] == k - 1:
             prev = k - 1
-            if text[contrib.span(prev)[1]:contrib.span(k)[0]].strip(" -") == "" and (
+            if contrib.gap(k).strip(" -") == "" and (
                     head == LOADED or _device(contrib, prev, prev in scare) == _device(contrib, k, k in scare)):
                 phrases[-1].append(k)
                 continue
@@ -189,12 +195,11 @@ def terms(contrib: Contributions, text: str, offset: int, head: str, stop_words:
         if words[ph[0]] == SHORT_QUOTE_TOKEN:  # a scare quote: the quoted words, marks included
             b = _scare_end(contrib, ph[0], text)
         entry: dict[str, Any] = {"term": text[a:b], "start": a + offset, "end": b + offset,
-                                 "weight": round(sum([weights[k] for k in ph]), 3)}
+                                 "weight": round(weights[ph[0]] if len(ph) == 1 else sum([weights[k] for k in ph]), 3)}
         if head == LOADED:
-            if cue is not None:
-                alt = _alternative(contrib, ph)
-                if alt:
-                    entry["alternative"] = alt
+            alt = _alternative(hit_at, ph)
+            if alt:
+                entry["alternative"] = alt
         else:
             entry["device"] = _device(contrib, ph[0], ph[0] in scare)
         out.append(entry)
@@ -226,13 +231,12 @@ def _scare_end(contrib: Contributions, k: int, text: str) -> int:
     return contrib.span(k)[1]
 
 
-def _alternative(contrib: Contributions, phrase: list[int]) -> str:
+def _alternative(hit_at: Callable[[int], Hit | None], phrase: list[int]) -> str:
     """The lexicon's plainer word when the phrase is exactly one cue that has one."""
-    hits = {contrib.hit(k) for k in phrase}
-    if len(hits) != 1:
+    hit = hit_at(phrase[0])
+    if hit is None or any(hit_at(k) is not hit for k in phrase[1:]):
         return ""
-    hit = next(iter(hits))
-    return hit.entry.alternative if hit is not None else ""
+    return hit.entry.alternative
 
 
 def house_entries(controls: Controls, words: Sequence[str], spans: Sequence[tuple[int, int]], text: str,

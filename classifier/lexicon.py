@@ -258,13 +258,21 @@ class Lexicon:
 
     def find_indexed(self, tokens: Sequence[str]) -> list[tuple[int, int, int]]:
         """:meth:`find` with the entry's index in :attr:`entries` instead of the entry."""
+        return self.find_at(tokens, compress(range(len(tokens)), map(self._lengths.__contains__, tokens)))
+
+    def form_entries(self) -> dict[str, int]:
+        """Every matched form (words joined by spaces) and the index of its entry in :attr:`entries`."""
+        return dict(self._phrases)
+
+    def find_at(self, tokens: Sequence[str], positions: Iterable[int]) -> list[tuple[int, int, int]]:
+        """:meth:`find_indexed` trying only ``positions`` (ascending), which must hold every position a match can start at."""
         lengths = self._lengths
         phrases = self._phrases
         alone = self._alone
         out = []
         resume = 0
         end = len(tokens)
-        for i in compress(range(end), map(lengths.__contains__, tokens)):
+        for i in positions:
             if i < resume:
                 continue
             t = tokens[i]

@@ -15,12 +15,12 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, chain, repeat
+from itertools import accumulate, chain, compress, pairwise, repeat
 from typing import Any, NamedTuple
 
 from .lexicon import SCOPES, CueEncoder, Hit, Lexicon
 from .schema import FRAMING, HEADS, LOADED
-from .words import TOKEN_RE, lowered, tokenize, word_spans, writer_voice
+from .words import QUOTE_TOKEN, SHORT_QUOTE_TOKEN, TOKEN_RE, lowered, tokenize, word_spans, writer_voice
 
 DROPPED = -2  # the unigram row of a dropped (function) word; -1: a word outside the vocabulary
 
@@ -50,11 +50,10 @@ class Piece(NamedTuple):
 
 
 class View(NamedTuple):
-    """A writer's-voice view of a quoted piece: its tokens, their spans, their unigram rows (-1 outside the vocabulary)."""
+    """A writer's-voice view of a quoted piece: its tokens and their spans."""
 
     words: list[str]
     spans: list[tuple[int, int]]
-    rows: list[int]
 
 
 class Reading(NamedTuple):
@@ -67,7 +66,6 @@ class Reading(NamedTuple):
     words: list[str]
     parts: list[str] | None
     writer: View | None  # None: no quotations, the writer's voice is every word
-    hits: list[Hit]
     text: str
 
 
@@ -94,6 +92,10 @@ class Batch(NamedTuple):
     writer: NgramPass | None  # over the quoted pieces only, in the order of ``quoted``
     quoted: list[int]
     cues: Any  # n x 2: each head's cue part of the decision value
+    found: Any  # lexicon matches in reading order, one row each: piece, scope (0 outside, 1 inside), entry, first and end token
+    hit_shares: list[list[float]]  # each match's share of each head's cue part (NaN: a scope the head does not read)
+    hit_start: list[int]  # each piece's first match
+    hit_count: list[int]  # and its number of matches
 
 
 class Contributions:
@@ -103,18 +105,31 @@ class Contributions:
     (:meth:`span`): a piece with nothing to report never needs them.
     """
 
-    __slots__ = ("_ends", "_parts", "_spans", "_text", "cue", "intercept", "weights", "words")
+    __slots__ = ("_cue", "_ends", "_hits", "_parts", "_spans", "_text", "candidates", "intercept", "weights", "words")
 
     def __init__(self, words: list[str], weights: list[float], cue: list[Hit | None] | None, intercept: float,
-                 spans: list[tuple[int, int]] | None = None, text: str = "", parts: list[str] | None = None):
+                 spans: list[tuple[int, int]] | None = None, text: str = "", parts: list[str] | None = None,
+                 candidates: list[int] | None = None, hits: Sequence[Hit] | None = None):
         self.words = words
+        self.candidates = candidates  # tokens whose weight reaches the reporting floor, when worked out for a batch
         self.weights = weights
-        self.cue = cue  # the lexicon cue each token belongs to (None: no cues in the piece)
+        self._cue = cue
+        self._hits = hits  # the cues, when ``cue`` is left to be worked out from them on first use
         self.intercept = intercept
         self._text = text
         self._parts = parts
         self._spans = spans
         self._ends: list[int] | None = None
+
+    @property
+    def cue(self) -> list[Hit | None] | None:
+        """The lexicon cue each token belongs to (None: no cues in the head's scopes)."""
+        if self._cue is None and self._hits:
+            cue: list[Hit | None] = [None] * len(self.words)
+            for h in self._hits:
+                cue[h.first:h.end] = [h] * (h.end - h.first)
+            self._cue = cue
+        return self._cue
 
     @property
     def spans(self) -> list[tuple[int, int]]:
@@ -132,8 +147,21 @@ class Contributions:
             return end - len(self.words[k]), end
         return self.spans[k]
 
+    def gap(self, k: int) -> str:
+        """The text between token ``k - 1`` and token ``k`` (lower-cased when read from the piece's stretches)."""
+        if self._spans is None and self._parts is not None:
+            return self._parts[2 * k]
+        return self._text[self.span(k - 1)[1]:self.span(k)[0]]
+
     def hit(self, k: int) -> Hit | None:
-        return self.cue[k] if self.cue is not None else None
+        """The lexicon cue token ``k`` belongs to, if any."""
+        if self._cue is not None:
+            return self._cue[k]
+        if self._hits:
+            for h in self._hits:
+                if h.first <= k < h.end:
+                    return h
+        return None
 
 
 def spans_of(text: str, words: list[str], parts: list[str] | None) -> list[tuple[int, int]]:
@@ -145,15 +173,131 @@ def spans_of(text: str, words: list[str], parts: list[str] | None) -> list[tuple
 
 
 _SPLIT = re.compile(f"({TOKEN_RE.pattern})")
+_SPLIT_ASCII = re.compile(f"({TOKEN_RE.pattern})", re.ASCII)  # the same tokens in ASCII text, found faster
 
 
 def _split(text: str) -> tuple[list[str], list[str] | None]:
     """Tokens of ``text`` (as :func:`~classifier.words.tokenize`) and, when exact, the stretches between them."""
+    if text.isascii():
+        parts = _SPLIT_ASCII.split(text.lower())
+        return parts[1::2], parts
     low = lowered(text)
     if low is None:
         return tokenize(text), None
     parts = _SPLIT.split(low)
     return parts[1::2], parts
+
+
+def _writer_view(text: str, words: list[str], parts: list[str] | None, quotes: Sequence[tuple[int, int]],
+                 spans: list[tuple[int, int]]) -> View:
+    """:func:`~classifier.words.writer_voice` of a piece, from the tokens of every word already read.
+
+    ``spans`` are the offsets of ``words``. A token lies in a quotation when it starts inside its span; a quotation's marks are not word
+    characters, so no token crosses its edges (when one does, the view is read afresh).
+    """
+    from bisect import bisect_left
+
+    from .segment import scare_quotes
+
+    quotes = list(quotes)
+    if parts is not None:
+        starts = [a for a, _ in spans]
+        out_words: list[str] = []
+        out_spans: list[tuple[int, int]] = []
+        pos, prev_end = 0, 0
+        for (a, b), is_scare in zip(quotes, scare_quotes(text, quotes)):
+            lo = bisect_left(starts, a, pos)
+            hi = bisect_left(starts, b, lo)
+            if a < prev_end or (lo and spans[lo - 1][1] > a) or (hi > lo and spans[hi - 1][1] > b):
+                break
+            out_words += words[pos:lo]
+            out_spans += spans[pos:lo]
+            if is_scare:
+                out_words += [SHORT_QUOTE_TOKEN, *words[lo:hi]]
+                out_spans += [(a, a + 1), *spans[lo:hi]]
+            else:
+                out_words.append(QUOTE_TOKEN)
+                out_spans.append((a, b))
+            pos, prev_end = hi, b
+        else:
+            return View(out_words + words[pos:], out_spans + spans[pos:])
+    w = writer_voice(text, quotes)
+    return View(w.words, w.spans)
+
+
+_MULTIPLIER = 0x9E3779B97F4A7C15  # Fibonacci hashing: odd, spreads consecutive keys over the table
+
+
+class KeyTable:
+    """Non-negative integer keys mapped to integer values, looked up a whole array at a time.
+
+    An open-addressing hash table (linear probing, at most a quarter full) held in numpy arrays:
+    a lookup costs a few array passes, where a binary search costs one pass per halving.
+    """
+
+    def __init__(self, keys: Any, values: Any):
+        import numpy as np
+
+        keys = np.asarray(keys, dtype=np.int64)
+        values = np.asarray(values, dtype=np.int64)
+        if len(keys) != len(values) or len(np.unique(keys)) != len(keys) or (len(keys) and keys.min() < 0):
+            raise ValueError("KeyTable needs as many values as keys, and distinct non-negative keys")
+        bits = max(4, int(len(keys) * 4).bit_length())
+        self._shift = np.uint64(64 - bits)
+        self._mask = (1 << bits) - 1
+        self._used = np.zeros(1 << bits, dtype=bool)
+        self._keys = np.zeros(1 << bits, dtype=np.int64)
+        self._values = np.zeros(1 << bits, dtype=np.int64)
+        slot = self._home(keys)
+        pending = np.arange(len(keys))
+        while len(pending):  # each round, every free slot takes the first key that wants it; the others move on
+            at = slot[pending]
+            free = ~self._used[at]
+            taken, first = np.unique(at[free], return_index=True)
+            winners = pending[free][first]
+            self._used[taken] = True
+            self._keys[taken] = keys[winners]
+            self._values[taken] = values[winners]
+            placed = np.zeros(len(keys), dtype=bool)
+            placed[winners] = True
+            pending = pending[~placed[pending]]
+            slot[pending] = (slot[pending] + 1) & self._mask
+
+    def __len__(self) -> int:
+        return int(self._used.sum())
+
+    def _home(self, keys: Any) -> Any:
+        import numpy as np
+
+        return ((keys.astype(np.uint64) * np.uint64(_MULTIPLIER)) >> self._shift).astype(np.int64)
+
+    def get(self, queries: Any, default: int = -1) -> Any:
+        """The value of each query key (``default`` where it is not in the table)."""
+        import numpy as np
+
+        queries = np.asarray(queries, dtype=np.int64)
+        out = np.full(len(queries), default, dtype=np.int64)
+        pending = np.arange(len(queries))
+        slot = self._home(queries)
+        while len(pending):
+            at = slot
+            used = self._used[at]
+            hit = used & (self._keys[at] == queries[pending])
+            out[pending[hit]] = self._values[at[hit]]
+            more = used & ~hit
+            pending, slot = pending[more], (at[more] + 1) & self._mask
+        return out
+
+
+def _window_hashes(codes: Any, size: int) -> Any:
+    """A hash of every run of ``size`` consecutive codes (uint64 arithmetic, wrapping)."""
+    import numpy as np
+
+    base = np.uint64(_MULTIPLIER)
+    h = codes[:len(codes) - size + 1].astype(np.uint64)
+    for j in range(1, size):
+        h = h * base + codes[j:len(codes) - size + 1 + j].astype(np.uint64)
+    return h
 
 
 COLUMNS = 4  # per n-gram row: idf² and idf·w of the loaded head, then of the framing head
@@ -281,7 +425,6 @@ class Scorer:
             n_uni = next((r for r, g in enumerate(grams) if " " in g), len(grams))
         self.grams = grams
         self.table = table
-        self._columns = [table[:, j].tolist() for j in range(4)]  # plain floats: fast to index one at a time
         self._n_uni = n_uni
         self._uni = {g: r for r, g in enumerate(self.grams[:n_uni])}
         for word, form in self.canon.items():  # side words read as their shared form
@@ -297,11 +440,7 @@ class Scorer:
             if ua is None or ub is None or " " in b:
                 raise ValueError(f"bigram {self.grams[r]!r} has a word outside the vocabulary")
             keys.append(ua * n_uni + ub)
-        self._bi = dict(zip(keys, range(n_uni, len(self.grams))))
-        key_array = np.asarray(keys, dtype=np.int64)
-        sort = np.argsort(key_array, kind="stable")
-        self._bkeys = key_array[sort]
-        self._brows = (np.arange(n_uni, len(self.grams), dtype=np.int64))[sort]
+        self._bigrams = KeyTable(keys, np.arange(n_uni, len(self.grams)))
         # the word-vector block: each word's weight per head (loaded, framing); words read as their own form only
         self.vector_words = list(vector_words)
         self.vector_table = np.asarray(vector_table, dtype=np.float64).reshape(-1, 2)
@@ -309,28 +448,49 @@ class Scorer:
             raise ValueError(f"vector table has {len(self.vector_table)} rows for {len(self.vector_words)} words")
         self._vec = {w: i for i, w in enumerate(self.vector_words)}  # export leaves dropped and side words out
         self._vector_floors = np.array([h.vector_floor if h else 0.0 for h in (self.loaded, self.framing)])
+        self._build_codes(lexicon)
+        self._cue_tables = self._build_cue_tables()
+        # what a Hit holds beyond its tokens, by scope (0 outside, 1 inside) and entry
+        self._hit_tail = [[(e, scope, *names) for e, names in zip(lexicon.entries, self.encoder._names[scope])] for scope in SCOPES]
+
+    def _build_codes(self, lexicon: Lexicon) -> None:
+        """One code per word any table knows (0: none), and per code its unigram row, word-vector row and one-word form.
+
+        Words are coded frequent first (function words, then by idf), so that the lookups news text makes
+        most stay close together in memory; a hash of every lexicon form of two or more words, by length,
+        tells where such a form may start.
+        """
+        import numpy as np
+
+        forms = lexicon.form_entries()
+        multi = [f.split(" ") for f in forms if " " in f]
+        known = list(dict.fromkeys([*self._uni, *self._vec, *sorted(f for f in forms if " " not in f),
+                                    *sorted(w for f in multi for w in f)]))
+        idf2 = np.maximum(self.table[:, 0], self.table[:, 2]).tolist()
+        rank = {w: (-1.0 if r == DROPPED else idf2[r]) for w, r in self._uni.items()}
+        known.sort(key=lambda w: rank.get(w, math.inf))
+        self._code = {(w + " ")[:-1]: c for c, w in enumerate(known, start=1)}  # keys made afresh, in that order
+        self._code_uni = np.array([-1, *map(self._uni.get, known, repeat(-1))], dtype=np.int64)
+        self._code_vec = np.array([-1, *map(self._vec.get, known, repeat(-1))], dtype=np.int64)
+        self._code_form = np.array([-1, *map(forms.get, known, repeat(-1))], dtype=np.int64)
+        self._form_hashes = {}
+        for size in sorted({len(f) for f in multi}):
+            codes = np.array([[self._code[w] for w in f] for f in multi if len(f) == size], dtype=np.int64)
+            hashes = np.unique(_window_hashes(codes.ravel(), size)[::size] >> np.uint64(1)).astype(np.int64)  # as keys: 63 bits
+            self._form_hashes[size] = KeyTable(hashes, np.ones(len(hashes)))
 
     # -- decision values ---------------------------------------------------------------------
 
-    def unigram_rows(self, words: Sequence[str]) -> list[int]:
-        """The table row of each word (-1 outside the vocabulary), side words read as their shared form."""
-        return list(map(self._uni.get, words, repeat(-1)))
-
-    def vector_rows(self, words: Sequence[str]) -> list[int]:
-        """The word-vector row of each word (-1: none)."""
-        return list(map(self._vec.get, words, repeat(-1)))
-
-    def _ngram_pass(self, rows_per_piece: Sequence[Sequence[int]], vec_per_piece: Sequence[Sequence[int]]) -> NgramPass:
+    def _ngram_pass(self, codes: Any, lengths: Any) -> NgramPass:
         """Every in-vocabulary n-gram occurrence of a batch of token sequences, and each sequence's TF-IDF sums.
 
+        ``codes`` are the word codes of every sequence's tokens, one after the other (``lengths`` per sequence).
         Dropped (function) words are left out before bigrams are formed, as the pipelines' analyzer does.
         """
         import numpy as np
 
-        n = len(rows_per_piece)
-        lengths = np.fromiter(map(len, rows_per_piece), dtype=np.int64, count=n)
-        total = int(lengths.sum())
-        ids = np.fromiter(chain.from_iterable(rows_per_piece), dtype=np.int64, count=total)
+        n = len(lengths)
+        ids = self._code_uni[codes]
         piece = np.repeat(np.arange(n, dtype=np.int64), lengths)
         kept = np.flatnonzero(ids != DROPPED)  # flat positions of the words n-grams are formed from
         ids, piece_k = ids[kept], piece[kept]
@@ -338,11 +498,9 @@ class Scorer:
         a, b = ids[:-1], ids[1:]
         pair = (piece_k[:-1] == piece_k[1:]) & (a >= 0) & (b >= 0)
         keys = a[pair] * self._n_uni + b[pair]
-        bi_rows = bi_at = np.zeros(0, dtype=np.int64)
-        if len(self._bkeys) and len(keys):
-            pos = np.minimum(np.searchsorted(self._bkeys, keys), len(self._bkeys) - 1)
-            found = self._bkeys[pos] == keys
-            bi_rows, bi_at = self._brows[pos[found]], np.flatnonzero(pair)[found]
+        bi_rows = self._bigrams.get(keys)
+        found = bi_rows >= 0
+        bi_rows, bi_at = bi_rows[found], np.flatnonzero(pair)[found]
         rows = np.concatenate([ids[uni], bi_rows])
         first = np.concatenate([kept[uni], kept[bi_at]])
         second = kept[bi_at + 1]
@@ -356,7 +514,7 @@ class Scorer:
         for k in (0, 2):  # each occurrence carries 1/count of its n-gram's term
             sums[:, k] = np.bincount(owner, weights=tf * tf * w[:, k] / count, minlength=n)
             sums[:, k + 1] = np.bincount(owner, weights=tf * w[:, k + 1] / count, minlength=n)
-        vid = np.fromiter(chain.from_iterable(vec_per_piece), dtype=np.int64, count=total)
+        vid = self._code_vec[codes]
         vec_at = np.flatnonzero(vid >= 0)
         n_read = np.bincount(piece_k, minlength=n)  # the words each sequence reads: the mean's divisor, above each head's floor
         divisor = np.maximum(n_read[:, None], np.maximum(self._vector_floors, 1.0))
@@ -365,42 +523,163 @@ class Scorer:
             sums[:, 4 + k] = np.bincount(piece[vec_at], weights=vec_share[:, k], minlength=n)
         return NgramPass(rows, first, second, owner, count, int(uni.sum()), lengths, sums, vec_at, vec_share)
 
-    def _cue_part(self, hw: HeadWeights | None, hits: list[Hit]) -> float:
-        if not hits or hw is None:
-            return 0.0
-        weights = hw.cue_weights
-        feats = self.encoder.features([h for h in hits if h.scope in hw.scopes])
-        return sum(v * weights.get(name, 0.0) for name, v in feats.items())
+    def _cue_parts(self, found: Any, n: int) -> tuple[Any, Any]:
+        """Each head's cue part of the decision value for ``n`` pieces, and each match's share of it (NaN: out of the head's scopes).
 
-    def read(self, piece: Piece) -> Reading:
-        """Tokens, writer's voice and cues of one piece (what scoring and explaining share)."""
-        from .segment import quote_spans
-
-        text, quotes = piece
-        words, parts = _split(text)
-        if quotes is None and ("\"" in text or "“" in text or "”" in text):
-            quotes = quote_spans(text)
-        writer = None
-        if quotes:
-            w_words, w_spans = writer_voice(text, quotes)
-            writer = View(w_words, w_spans, self.unigram_rows(w_words))
-        hits: list[Hit] = []
-        if not self.lexicon.first_words.isdisjoint(words):
-            hits = self.encoder.hits(words, spans_of(text, words, parts) if quotes else (), quotes or ())
-        return Reading(words, parts, writer, hits, text)
-
-    def read_batch(self, pieces: Sequence[Piece]) -> Batch:
-        """Read and score a batch of pieces: everything :meth:`logits_of` and :meth:`contributions` need."""
+        ``found`` holds a row ``(piece, scope, entry, first, end)`` per match (scope 0 outside, 1 inside); the values are
+        :class:`CueEncoder`'s features times the head's weights: log(1 + count) per category, 1 per term seen in
+        training. A category's value is shared equally by its matches, a term's weight by that term's matches.
+        """
         import numpy as np
 
-        readings = [self.read(p) for p in pieces]
-        quoted = [i for i, r in enumerate(readings) if r.writer is not None]
-        writer = self._ngram_pass([readings[i].writer.rows for i in quoted],  # type: ignore[union-attr]
-                                  [self.vector_rows(readings[i].writer.words) for i in quoted]) if quoted else None  # type: ignore[union-attr]
-        cues = np.array([(self._cue_part(self.loaded, r.hits), self._cue_part(self.framing, r.hits)) if r.hits else (0.0, 0.0)
-                         for r in readings]).reshape(-1, 2)
-        npass = self._ngram_pass([self.unigram_rows(r.words) for r in readings], [self.vector_rows(r.words) for r in readings])
-        return Batch(readings, npass, writer, quoted, cues)
+        out = np.zeros((n, 2))
+        shares = np.full((len(found), 2), np.nan)
+        if not len(found):
+            return out, shares
+        piece, scope, entry = found[:, 0], found[:, 1], found[:, 2]
+        for k, (cat_ids, cat_w, term_ids, term_w, in_scope) in enumerate(self._cue_tables):
+            if cat_w is None:
+                continue
+            cat = cat_ids[scope, entry]
+            _, inverse, counts = np.unique(piece * len(cat_w) + cat, return_inverse=True, return_counts=True)
+            count = counts[inverse.ravel()]
+            part = np.log1p(count) * cat_w[cat] / count
+            term = term_ids[scope, entry]
+            _, inverse, counts = np.unique(piece * len(term_w) + term, return_inverse=True, return_counts=True)
+            part += term_w[term] / counts[inverse.ravel()]
+            out[:, k] = np.bincount(piece, weights=part, minlength=n)
+            shares[:, k] = np.where(in_scope[scope], part, np.nan)
+        return out, shares
+
+    def _build_cue_tables(self) -> list[tuple[Any, Any, Any, Any, Any]]:
+        """Per head: category and term feature ids of every (scope, entry), and the head's weight of each id.
+
+        Id 0 of each kind weighs nothing: a scope the head does not read, a term not seen in training.
+        The last item tells which scopes the head reads.
+        """
+        import numpy as np
+
+        entries = self.lexicon.entries
+        tables = []
+        for hw in (self.loaded, self.framing):
+            if hw is None:
+                tables.append((None, None, None, None, None))
+                continue
+            cat_names: dict[str, int] = {"": 0}
+            term_names: dict[str, int] = {"": 0}
+            cat_ids = np.zeros((len(SCOPES), len(entries)), dtype=np.int64)
+            term_ids = np.zeros((len(SCOPES), len(entries)), dtype=np.int64)
+            for s, scope in enumerate(SCOPES):
+                if scope not in hw.scopes:
+                    continue
+                for e, (cat, term) in enumerate(self.encoder._names[scope]):
+                    cat_ids[s, e] = cat_names.setdefault(cat, len(cat_names))
+                    if term[5:] in self.encoder.terms:
+                        term_ids[s, e] = term_names.setdefault(term, len(term_names))
+            cw = hw.cue_weights
+            cat_w = np.array([0.0] + [cw.get(c, 0.0) for c in list(cat_names)[1:]])
+            term_w = np.array([0.0] + [cw.get(t, 0.0) for t in list(term_names)[1:]])
+            in_scope = np.array([scope in hw.scopes for scope in SCOPES])
+            tables.append((cat_ids, cat_w, term_ids, term_w, in_scope))
+        return tables
+
+    def _writer_views(self, pieces: Sequence[Piece], split: Sequence[tuple[list[str], list[str] | None]]
+                      ) -> tuple[dict[int, View], dict[int, tuple[Sequence[tuple[int, int]], list[tuple[int, int]]]]]:
+        """The writer's-voice view of each piece with quotations, and its quotation spans and token spans (by position)."""
+        from .segment import quote_spans
+
+        views: dict[int, View] = {}
+        quoted: dict[int, tuple[Sequence[tuple[int, int]], list[tuple[int, int]]]] = {}
+        for i, ((text, q), (words, parts)) in enumerate(zip(pieces, split)):
+            if q is None:
+                if "\"" not in text and "“" not in text and "”" not in text:
+                    continue
+                q = quote_spans(text)
+            if q:
+                spans = spans_of(text, words, parts)
+                views[i] = _writer_view(text, words, parts, q, spans)
+                quoted[i] = (q, spans)
+        return views, quoted
+
+    def _matches(self, words: Sequence[list[str]], quoted: Mapping[int, tuple[Sequence[tuple[int, int]], list[tuple[int, int]]]],
+                 codes: Any, lengths: Any) -> Any:
+        """Lexicon matches of a batch, one row each: ``(piece, scope, entry, first_token, end_token)`` in reading order.
+
+        Scope 0 is outside a quotation, 1 inside. Where no form of two or more words can start, every
+        one-word form is a match: pieces outside quotation marks with no such start are matched all at
+        once, the others term by term.
+        """
+        import numpy as np
+
+        n = len(lengths)
+        piece = np.repeat(np.arange(n, dtype=np.int64), lengths)
+        starts = np.concatenate([[0], np.cumsum(lengths)])
+        form = self._code_form[codes]
+        slow = np.zeros(len(codes), dtype=bool)  # a longer form may start here (hashes that collide only cost time)
+        for size, hashes in self._form_hashes.items():
+            if len(codes) >= size:
+                h = (_window_hashes(codes, size) >> np.uint64(1)).astype(np.int64)
+                slow[:len(h)] |= hashes.get(h) > 0  # a window across two pieces is tried and finds nothing
+        by_piece = np.zeros(n, dtype=bool)
+        by_piece[piece[slow]] = True
+        if quoted:
+            by_piece[list(quoted)] = True
+        fast = np.flatnonzero((form >= 0) & ~by_piece[piece])
+        rows = [np.stack([piece[fast], np.zeros_like(fast), form[fast], fast - starts[piece[fast]], fast - starts[piece[fast]] + 1], 1)]
+        found = []
+        find = self.lexicon.find_at
+        at = np.flatnonzero((slow | (form >= 0)) & by_piece[piece])
+        at_piece = piece[at]
+        cuts = np.flatnonzero(np.r_[True, at_piece[1:] != at_piece[:-1], True]).tolist() if len(at) else [0]
+        at_list, piece_list, start_list = at.tolist(), at_piece.tolist(), starts.tolist()
+        for a, b in pairwise(cuts):
+            i = piece_list[a]
+            s = start_list[i]
+            hits = find(words[i], [k - s for k in at_list[a:b]])
+            if i not in quoted:
+                found += [(i, 0, e, f, g) for f, g, e in hits]
+                continue
+            q, spans = quoted[i]
+            found += [(i, int(any(qa <= spans[f][0] < qb for qa, qb in q)), e, f, g) for f, g, e in hits]
+        if found:
+            rows.append(np.array(found, dtype=np.int64))
+        out = np.concatenate(rows)
+        return out[np.lexsort((out[:, 3], out[:, 0]))]
+
+    def hits_of(self, batch: Batch, i: int) -> list[Hit]:
+        """The lexicon cues of piece ``i`` of a read batch, in reading order."""
+        a = batch.hit_start[i]
+        tail = self._hit_tail
+        return [Hit._make((f, g, *tail[sc][e])) for _, sc, e, f, g in batch.found[a:a + batch.hit_count[i]].tolist()]
+
+    def read_batch(self, pieces: Sequence[Piece]) -> Batch:
+        """Read and score a batch of pieces: everything :meth:`logits_of` and :meth:`contributions` need.
+
+        Each piece is tokenized once; word lookups, n-grams and cue values are worked out for the whole batch.
+        """
+        import numpy as np
+
+        n = len(pieces)
+        split = [_split(p.text) for p in pieces]
+        words = [w for w, _ in split]
+        lengths = np.fromiter(map(len, words), dtype=np.int64, count=n)
+        codes = np.fromiter(map(self._code.get, chain.from_iterable(words), repeat(0)), dtype=np.int64,
+                            count=int(lengths.sum()))
+        writers, quoted_spans = self._writer_views(pieces, split)
+        found = self._matches(words, quoted_spans, codes, lengths)
+        hit_count = np.bincount(found[:, 0], minlength=n)
+        hit_start = np.concatenate([[0], np.cumsum(hit_count)[:-1]]).tolist()
+        readings = [Reading(w, parts, writers.get(i), p.text) for i, (p, (w, parts)) in enumerate(zip(pieces, split))]
+        quoted = sorted(writers)
+        writer = None
+        if quoted:
+            w_codes = np.fromiter(map(self._code.get, chain.from_iterable(writers[i].words for i in quoted), repeat(0)),
+                                  dtype=np.int64)
+            w_lengths = np.fromiter((len(writers[i].words) for i in quoted), dtype=np.int64, count=len(quoted))
+            writer = self._ngram_pass(w_codes, w_lengths)
+        npass = self._ngram_pass(codes, lengths)
+        cues, shares = self._cue_parts(found, n)
+        return Batch(readings, npass, writer, quoted, cues, found, shares.tolist(), hit_start, hit_count.tolist())
 
     def _sums(self, batch: Batch, head: str) -> tuple[Any, Any, Any]:
         """``(sq, dot, vectors)`` of ``head`` for every piece of the batch.
@@ -467,74 +746,136 @@ class Scorer:
             weights += np.bincount(npass.vec_at, weights=npass.vec_share[:, col // 2], minlength=total)
         return weights
 
-    def contributions(self, batch: Batch, wanted: Mapping[str, Sequence[int]]) -> dict[tuple[int, str], Contributions]:
+    def contributions(self, batch: Batch, wanted: Mapping[str, Sequence[int]],
+                      floor: tuple[float, float] | None = None) -> dict[tuple[int, str], Contributions]:
         """For each head, each wanted piece's decision value split over the tokens the head reads.
 
         ``intercept + sum(weights) == logit`` for every result: n-gram parts by :meth:`_token_shares`,
         a cue category's value·weight shared by that category's cues and their tokens, a term's presence
-        weight by that term's occurrences.
+        weight by that term's occurrences. With ``floor = (least, share)`` each result also lists its
+        :attr:`~Contributions.candidates`: the tokens adding at least ``max(least, share × the largest weight)``.
         """
         import numpy as np
 
         out: dict[tuple[int, str], Contributions] = {}
-        for head, idx in wanted.items():
+        n = len(batch.readings)
+        lengths = batch.all.lengths
+        starts = np.concatenate([[0], np.cumsum(lengths)])
+        starts_list = starts.tolist()
+        hit_cache: dict[int, list[Hit]] = {}  # a piece's cues, made once for both heads
+        for h, head in enumerate(HEADS):
+            idx = wanted.get(head, ())
             if not len(idx):
                 continue
-            hw, col = self.heads[head], (0 if head == LOADED else 2)
+            hw = self.heads[head]
             scale = self._scale(hw, self._sums(batch, head)[0])
-            flat = self._token_shares(batch.all, col, scale[:len(batch.readings)])
-            starts = np.concatenate([[0], np.cumsum(batch.all.lengths)]).tolist()
-            writer_flat = writer_starts = None
-            at = {}
+            flat = self._token_shares(batch.all, 2 * h, scale[:n])
+            writer_view = np.zeros(n, dtype=bool)
             if head == FRAMING and batch.quoted:
-                at = {i: k for k, i in enumerate(batch.quoted)}
-                writer_flat = self._token_shares(batch.writer, col, scale[batch.quoted]).tolist()  # type: ignore[arg-type]
-                writer_starts = np.concatenate([[0], np.cumsum(batch.writer.lengths)]).tolist()  # type: ignore[union-attr]
+                writer_view[batch.quoted] = True
+            self._add_cue_shares(batch, h, flat, starts, writer_view)
+            candidates = self._candidates(flat, lengths, starts, idx, writer_view, floor) if floor else {}
             flat_list = flat.tolist()
+            writer = self._writer_contributions(batch, h, scale, [i for i in idx if writer_view[i]]) if writer_view.any() else {}
+            in_scope = [s[h] == s[h] for s in batch.hit_shares]  # NaN: a scope this head does not read
+            count, start, readings, intercept = batch.hit_count, batch.hit_start, batch.readings, hw.intercept
             for i in idx:
-                r = batch.readings[i]
-                if i in at:
-                    k = at[i]
-                    words, spans = r.writer.words, r.writer.spans  # type: ignore[union-attr]
-                    weights = writer_flat[writer_starts[k]:writer_starts[k + 1]]  # type: ignore[index]
-                else:
-                    words, spans = r.words, None
-                    weights = flat_list[starts[i]:starts[i + 1]]
-                hits = [h for h in r.hits if h.scope in hw.scopes]
-                cue: list[Hit | None] | None = None
-                if hits:
-                    cue = [None] * len(words)
-                    hit_spans = spans_of(r.text, r.words, r.parts) if spans is not None else None
-                    self._cue_shares(hw, hits, hit_spans, spans, weights, cue)
-                out[(i, head)] = Contributions(words, weights, cue, hw.intercept, spans, r.text, r.parts)
+                if i in writer:
+                    out[(i, head)] = writer[i]
+                    continue
+                r = readings[i]
+                hits = None
+                if count[i]:
+                    if i not in hit_cache:
+                        hit_cache[i] = self.hits_of(batch, i)
+                    a = start[i]
+                    hits = list(compress(hit_cache[i], in_scope[a:a + count[i]]))
+                out[(i, head)] = Contributions(r.words, flat_list[starts_list[i]:starts_list[i + 1]], None, intercept,
+                                               None, r.text, r.parts, candidates.get(i, []) if floor else None, hits)
+        return out
+
+    def _add_cue_shares(self, batch: Batch, h: int, flat: Any, starts: Any, writer_view: Any) -> None:
+        """Add each cue's share of head ``h`` to the tokens it covers in ``flat`` (in place), but for writer's-voice pieces."""
+        import numpy as np
+
+        if not len(batch.found):
+            return
+        found = batch.found
+        shares = np.asarray(batch.hit_shares, dtype=np.float64).reshape(-1, 2)[:, h]
+        keep = ~np.isnan(shares) & ~writer_view[found[:, 0]]
+        found, shares = found[keep], shares[keep]
+        span = found[:, 4] - found[:, 3]
+        offset = np.arange(int(span.sum())) - np.repeat(np.cumsum(span) - span, span)
+        np.add.at(flat, np.repeat(starts[found[:, 0]] + found[:, 3], span) + offset, np.repeat(shares / span, span))
+
+    @staticmethod
+    def _candidates(flat: Any, lengths: Any, starts: Any, idx: Sequence[int], writer_view: Any,
+                    floor: tuple[float, float]) -> dict[int, list[int]]:
+        """The tokens of each wanted piece (but writer's-voice ones) whose weight reaches the piece's floor."""
+        import numpy as np
+
+        n = len(lengths)
+        want = np.zeros(n, dtype=bool)
+        want[np.asarray(idx, dtype=np.int64)] = True
+        want &= ~writer_view & (lengths > 0)
+        if not want.any():
+            return {}
+        nonempty = np.flatnonzero(lengths > 0)
+        bar = np.full(n, np.inf)
+        bar[nonempty] = np.maximum(floor[0], floor[1] * np.maximum.reduceat(flat, starts[nonempty]))
+        piece = np.repeat(np.arange(n, dtype=np.int64), lengths)
+        at = np.flatnonzero((flat >= bar[piece]) & want[piece])
+        out: dict[int, list[int]] = {}
+        for i, k in zip(piece[at].tolist(), (at - starts[piece[at]]).tolist()):
+            out.setdefault(i, []).append(k)
+        return out
+
+    def _writer_contributions(self, batch: Batch, h: int, scale: Any, idx: Sequence[int]) -> dict[int, Contributions]:
+        """The framing head's contributions for pieces read in the writer's voice (cues mapped to view tokens by span)."""
+        import numpy as np
+
+        pos = {i: k for k, i in enumerate(batch.quoted)}
+        flat = self._token_shares(batch.writer, 2 * h, scale[batch.quoted]).tolist()  # type: ignore[arg-type]
+        starts = np.concatenate([[0], np.cumsum(batch.writer.lengths)]).tolist()  # type: ignore[union-attr]
+        out = {}
+        for i in idx:
+            r, k = batch.readings[i], pos[i]
+            words, spans = r.writer.words, r.writer.spans  # type: ignore[union-attr]
+            weights = flat[starts[k]:starts[k + 1]]
+            cue = None
+            if batch.hit_count[i]:
+                first = batch.hit_start[i]
+                hit_shares = [(hit, batch.hit_shares[first + j][h]) for j, hit in enumerate(self.hits_of(batch, i))]
+                cue = _add_cue_shares(hit_shares, words, weights, r.text, r.words, r.parts, spans)
+            out[i] = Contributions(words, weights, cue, self.heads[HEADS[h]].intercept, spans, r.text, r.parts)
         return out
 
     def contributions_of(self, piece: Piece, head: str) -> Contributions:
         """One piece's decision value for ``head`` split over the tokens it reads (see :meth:`contributions`)."""
         return self.contributions(self.read_batch([piece]), {head: [0]})[(0, head)]
 
-    def _cue_shares(self, hw: HeadWeights, hits: list[Hit], hit_spans: list[tuple[int, int]] | None,
-                    spans: list[tuple[int, int]] | None, weights: list[float], cue: list[Hit | None]) -> None:
-        """Add each cue's share of the decision value to the view tokens it covers (in place).
 
-        Hits index every word; with ``spans`` (a writer's-voice view) they are mapped to view tokens by span.
-        """
-        per_category: dict[str, int] = {}
-        per_term: dict[str, int] = {}
-        for h in hits:
-            per_category[h.category] = per_category.get(h.category, 0) + 1
-            per_term[h.term] = per_term.get(h.term, 0) + 1
-        at = {s: k for k, s in enumerate(spans)} if spans is not None else None
-        cw, seen = hw.cue_weights, self.encoder.terms
-        for h in hits:
-            n = per_category[h.category]
-            share = math.log1p(n) * cw.get(h.category, 0.0) / n
-            if h.term[5:] in seen:
-                share += cw.get(h.term, 0.0) / per_term[h.term]
-            if at is None:
-                toks: Sequence[int] = range(h.first, h.end)
-            else:
-                toks = [at[s] for s in hit_spans[h.first:h.end] if s in at]  # type: ignore[index]
-            for k in toks:
-                weights[k] += share / len(toks)
-                cue[k] = h
+def _add_cue_shares(hit_shares: Sequence[tuple[Hit, float]], words: list[str], weights: list[float], text: str,
+                    all_words: list[str], parts: list[str] | None, spans: list[tuple[int, int]] | None) -> list[Hit | None] | None:
+    """Add each cue's share to the tokens it covers (in place); the cue of each token (None: no cue in the head's scopes).
+
+    Hits index every word; with ``spans`` (a writer's-voice view) they are mapped to view tokens by span.
+    """
+    cue: list[Hit | None] | None = None
+    at = hit_spans = None
+    if spans is not None:
+        at = {s: k for k, s in enumerate(spans)}
+        hit_spans = spans_of(text, all_words, parts)
+    for hit, share in hit_shares:
+        if share != share:  # NaN: a scope this head does not read
+            continue
+        if cue is None:
+            cue = [None] * len(words)
+        if at is None:
+            toks: Sequence[int] = range(hit.first, hit.end)
+        else:
+            toks = [at[s] for s in hit_spans[hit.first:hit.end] if s in at]  # type: ignore[index]
+        for k in toks:
+            weights[k] += share / len(toks)
+            cue[k] = hit
+    return cue

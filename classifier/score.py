@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import InputError
-from .explain import Controls, HouseCue, house_entries, terms
+from .explain import TERM_FLOOR, Controls, HouseCue, house_entries, terms
 from .linear import Piece, Scorer
 from .schema import (
     ARTICLE_COLUMNS,
@@ -200,6 +201,25 @@ class Scored:
 SCORE_CHUNK = 1024  # pieces scored per vectorised call: bounds memory on one huge article
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for a block that makes no reference cycles, then restore it.
+
+    Scoring allocates many short-lived lists and tuples, all freed by reference counting as soon as
+    they go; a collection pass started meanwhile would walk every live object of the host process.
+    The collector is turned back on afterwards only if it was on before.
+    """
+    import gc
+
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 def score_pieces(scorer: Scorer, pieces: Sequence[Piece], offsets: Sequence[int], stop_words: frozenset[str],
                  controls: Controls, explain: bool = True, groups: Sequence[int] | None = None) -> Scored:
     """Score and explain each piece with both heads (terms only at or above each head's decision point).
@@ -209,7 +229,8 @@ def score_pieces(scorer: Scorer, pieces: Sequence[Piece], offsets: Sequence[int]
     """
     out = Scored({h: array("d") for h in HEADS}, {TERM_COLUMNS[h]: [] for h in HEADS})
     for a in range(0, len(pieces), SCORE_CHUNK):
-        part = _score_chunk(scorer, pieces[a:a + SCORE_CHUNK], offsets[a:a + SCORE_CHUNK], stop_words, controls, explain)
+        with _collector_paused():
+            part = _score_chunk(scorer, pieces[a:a + SCORE_CHUNK], offsets[a:a + SCORE_CHUNK], stop_words, controls, explain)
         for head in HEADS:
             listed = part.terms[TERM_COLUMNS[head]]
             if groups is not None:
@@ -264,7 +285,7 @@ def _score_chunk(scorer: Scorer, pieces: Sequence[Piece], offsets: Sequence[int]
                 logits[h][i] = row[h]
     probs = {head: _probabilities(logits[head]) for head in HEADS}
     wanted = {head: np.flatnonzero(probs[head] >= controls.threshold(head)).tolist() if explain else [] for head in HEADS}
-    contrib = scorer.contributions(batch, wanted)
+    contrib = scorer.contributions(batch, wanted, TERM_FLOOR)
     out = Scored({}, {})
     for head in HEADS:
         out.probs[head] = probs[head].tolist()
