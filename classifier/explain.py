@@ -191,7 +191,7 @@ def terms(contrib: Contributions, text: str, offset: int, head: str, stop_words:
         phrases.append([k])
     out = []
     for ph in phrases:
-        a, b = contrib.span(ph[0])[0], contrib.span(ph[-1])[1]
+        a, b = contrib.phrase_span(ph[0], ph[-1])
         if words[ph[0]] == SHORT_QUOTE_TOKEN:  # a scare quote: the quoted words, marks included
             b = _scare_end(contrib, ph[0], text)
         entry: dict[str, Any] = {"term": text[a:b], "start": a + offset, "end": b + offset,

@@ -24,7 +24,7 @@ from .words import QUOTE_TOKEN, SHORT_QUOTE_TOKEN, TOKEN_RE, lowered, tokenize, 
 
 DROPPED = -2  # the unigram row of a dropped (function) word; -1: a word outside the vocabulary
 
-__all__ = ["Batch", "Contributions", "HeadWeights", "Piece", "Reading", "Scorer", "View", "export"]
+__all__ = ["Batch", "Contributions", "HeadWeights", "KeyTable", "Piece", "Scorer", "View", "export"]
 
 
 @dataclass
@@ -56,19 +56,6 @@ class View(NamedTuple):
     spans: list[tuple[int, int]]
 
 
-class Reading(NamedTuple):
-    """A piece as scoring read it, kept for explaining it.
-
-    ``parts`` alternates the stretches between tokens and the tokens (lower-cased), so token offsets are
-    sums of lengths; None when lower-casing changes the text's length (then ``spans`` are found directly).
-    """
-
-    words: list[str]
-    parts: list[str] | None
-    writer: View | None  # None: no quotations, the writer's voice is every word
-    text: str
-
-
 class NgramPass(NamedTuple):
     """The n-gram occurrences of a batch of token sequences and each sequence's per-head [sq, dot] sums."""
 
@@ -85,9 +72,17 @@ class NgramPass(NamedTuple):
 
 
 class Batch(NamedTuple):
-    """What :meth:`Scorer.read_batch` learned about a batch of pieces: enough to score and to explain them."""
+    """What :meth:`Scorer.read_batch` learned about a batch of pieces: enough to score and to explain them.
 
-    readings: list[Reading]
+    ``parts`` of a piece alternate the stretches between tokens and the tokens (lower-cased), so token offsets
+    are sums of lengths; None when lower-casing changes the text's length (then offsets are found directly).
+    """
+
+    texts: list[str]
+    words: list[list[str]]  # each piece's tokens
+    parts: list[list[str] | None]
+    writers: dict[int, View]  # the writer's voice of each piece with quotations (the others': every word)
+    word_spans: dict[int, list[tuple[int, int]]]  # the offsets of every token of each piece with quotations
     all: NgramPass
     writer: NgramPass | None  # over the quoted pieces only, in the order of ``quoted``
     quoted: list[int]
@@ -146,6 +141,14 @@ class Contributions:
             end = self._ends[2 * k + 1]
             return end - len(self.words[k]), end
         return self.spans[k]
+
+    def phrase_span(self, first: int, last: int) -> tuple[int, int]:
+        """The offsets of tokens ``first`` to ``last`` (inclusive) in the piece, as one stretch of text."""
+        if self._spans is None and self._parts is not None and self._ends is None:
+            parts = self._parts  # two short sums cost less than every token's offset
+            start = sum(map(len, parts[:2 * first + 1]))
+            return start, start + sum(map(len, parts[2 * first + 1:2 * last + 2]))
+        return self.span(first)[0], self.span(last)[1]
 
     def gap(self, k: int) -> str:
         """The text between token ``k - 1`` and token ``k`` (lower-cased when read from the piece's stretches)."""
@@ -231,8 +234,8 @@ _MULTIPLIER = 0x9E3779B97F4A7C15  # Fibonacci hashing: odd, spreads consecutive 
 class KeyTable:
     """Non-negative integer keys mapped to integer values, looked up a whole array at a time.
 
-    An open-addressing hash table (linear probing, at most a quarter full) held in numpy arrays:
-    a lookup costs a few array passes, where a binary search costs one pass per halving.
+    An open-addressing hash table (linear probing, at most half full) held in two numpy arrays, -1
+    marking a free slot: a lookup costs a few array passes, where a binary search costs one per halving.
     """
 
     def __init__(self, keys: Any, values: Any):
@@ -242,20 +245,18 @@ class KeyTable:
         values = np.asarray(values, dtype=np.int64)
         if len(keys) != len(values) or len(np.unique(keys)) != len(keys) or (len(keys) and keys.min() < 0):
             raise ValueError("KeyTable needs as many values as keys, and distinct non-negative keys")
-        bits = max(4, int(len(keys) * 4).bit_length())
+        bits = max(4, int(len(keys) * 2).bit_length())
         self._shift = np.uint64(64 - bits)
         self._mask = (1 << bits) - 1
-        self._used = np.zeros(1 << bits, dtype=bool)
-        self._keys = np.zeros(1 << bits, dtype=np.int64)
+        self._keys = np.full(1 << bits, -1, dtype=np.int64)
         self._values = np.zeros(1 << bits, dtype=np.int64)
         slot = self._home(keys)
         pending = np.arange(len(keys))
         while len(pending):  # each round, every free slot takes the first key that wants it; the others move on
             at = slot[pending]
-            free = ~self._used[at]
+            free = self._keys[at] < 0
             taken, first = np.unique(at[free], return_index=True)
             winners = pending[free][first]
-            self._used[taken] = True
             self._keys[taken] = keys[winners]
             self._values[taken] = values[winners]
             placed = np.zeros(len(keys), dtype=bool)
@@ -264,7 +265,7 @@ class KeyTable:
             slot[pending] = (slot[pending] + 1) & self._mask
 
     def __len__(self) -> int:
-        return int(self._used.sum())
+        return int((self._keys >= 0).sum())
 
     def _home(self, keys: Any) -> Any:
         import numpy as np
@@ -278,14 +279,13 @@ class KeyTable:
         queries = np.asarray(queries, dtype=np.int64)
         out = np.full(len(queries), default, dtype=np.int64)
         pending = np.arange(len(queries))
-        slot = self._home(queries)
+        at = self._home(queries)
         while len(pending):
-            at = slot
-            used = self._used[at]
-            hit = used & (self._keys[at] == queries[pending])
+            found = self._keys[at]
+            hit = found == queries[pending]
             out[pending[hit]] = self._values[at[hit]]
-            more = used & ~hit
-            pending, slot = pending[more], (at[more] + 1) & self._mask
+            more = ~hit & (found >= 0)
+            pending, at = pending[more], (at[more] + 1) & self._mask
         return out
 
 
@@ -669,7 +669,6 @@ class Scorer:
         found = self._matches(words, quoted_spans, codes, lengths)
         hit_count = np.bincount(found[:, 0], minlength=n)
         hit_start = np.concatenate([[0], np.cumsum(hit_count)[:-1]]).tolist()
-        readings = [Reading(w, parts, writers.get(i), p.text) for i, (p, (w, parts)) in enumerate(zip(pieces, split))]
         quoted = sorted(writers)
         writer = None
         if quoted:
@@ -679,7 +678,9 @@ class Scorer:
             writer = self._ngram_pass(w_codes, w_lengths)
         npass = self._ngram_pass(codes, lengths)
         cues, shares = self._cue_parts(found, n)
-        return Batch(readings, npass, writer, quoted, cues, found, shares.tolist(), hit_start, hit_count.tolist())
+        return Batch([p.text for p in pieces], words, [parts for _, parts in split], writers,
+                     {i: spans for i, (_, spans) in quoted_spans.items()}, npass, writer, quoted, cues,
+                     found, shares.tolist(), hit_start, hit_count.tolist())
 
     def _sums(self, batch: Batch, head: str) -> tuple[Any, Any, Any]:
         """``(sq, dot, vectors)`` of ``head`` for every piece of the batch.
@@ -709,7 +710,7 @@ class Scorer:
         for k, head in enumerate(HEADS):
             hw = self.heads.get(head)
             if hw is None:
-                out.append(np.full(len(batch.readings), np.nan))
+                out.append(np.full(len(batch.texts), np.nan))
                 continue
             sq, dot, vec = self._sums(batch, head)
             out.append(hw.intercept + dot / self._scale(hw, sq) + batch.cues[:, k] + vec)
@@ -758,7 +759,7 @@ class Scorer:
         import numpy as np
 
         out: dict[tuple[int, str], Contributions] = {}
-        n = len(batch.readings)
+        n = len(batch.texts)
         lengths = batch.all.lengths
         starts = np.concatenate([[0], np.cumsum(lengths)])
         starts_list = starts.tolist()
@@ -775,23 +776,22 @@ class Scorer:
                 writer_view[batch.quoted] = True
             self._add_cue_shares(batch, h, flat, starts, writer_view)
             candidates = self._candidates(flat, lengths, starts, idx, writer_view, floor) if floor else {}
-            flat_list = flat.tolist()
             writer = self._writer_contributions(batch, h, scale, [i for i in idx if writer_view[i]]) if writer_view.any() else {}
             in_scope = [s[h] == s[h] for s in batch.hit_shares]  # NaN: a scope this head does not read
-            count, start, readings, intercept = batch.hit_count, batch.hit_start, batch.readings, hw.intercept
+            count, start, texts, words, parts, intercept = (batch.hit_count, batch.hit_start, batch.texts, batch.words,
+                                                            batch.parts, hw.intercept)
             for i in idx:
                 if i in writer:
                     out[(i, head)] = writer[i]
                     continue
-                r = readings[i]
                 hits = None
                 if count[i]:
                     if i not in hit_cache:
                         hit_cache[i] = self.hits_of(batch, i)
                     a = start[i]
                     hits = list(compress(hit_cache[i], in_scope[a:a + count[i]]))
-                out[(i, head)] = Contributions(r.words, flat_list[starts_list[i]:starts_list[i + 1]], None, intercept,
-                                               None, r.text, r.parts, candidates.get(i, []) if floor else None, hits)
+                out[(i, head)] = Contributions(words[i], flat[starts_list[i]:starts_list[i + 1]].tolist(), None, intercept,
+                                               None, texts[i], parts[i], candidates.get(i, []) if floor else None, hits)
         return out
 
     def _add_cue_shares(self, batch: Batch, h: int, flat: Any, starts: Any, writer_view: Any) -> None:
@@ -839,15 +839,15 @@ class Scorer:
         starts = np.concatenate([[0], np.cumsum(batch.writer.lengths)]).tolist()  # type: ignore[union-attr]
         out = {}
         for i in idx:
-            r, k = batch.readings[i], pos[i]
-            words, spans = r.writer.words, r.writer.spans  # type: ignore[union-attr]
+            k, text, parts = pos[i], batch.texts[i], batch.parts[i]
+            words, spans = batch.writers[i]
             weights = flat[starts[k]:starts[k + 1]]
             cue = None
             if batch.hit_count[i]:
                 first = batch.hit_start[i]
                 hit_shares = [(hit, batch.hit_shares[first + j][h]) for j, hit in enumerate(self.hits_of(batch, i))]
-                cue = _add_cue_shares(hit_shares, words, weights, r.text, r.words, r.parts, spans)
-            out[i] = Contributions(words, weights, cue, self.heads[HEADS[h]].intercept, spans, r.text, r.parts)
+                cue = _add_cue_shares(hit_shares, weights, spans, batch.word_spans[i])
+            out[i] = Contributions(words, weights, cue, self.heads[HEADS[h]].intercept, spans, text, parts)
         return out
 
     def contributions_of(self, piece: Piece, head: str) -> Contributions:
@@ -855,26 +855,20 @@ class Scorer:
         return self.contributions(self.read_batch([piece]), {head: [0]})[(0, head)]
 
 
-def _add_cue_shares(hit_shares: Sequence[tuple[Hit, float]], words: list[str], weights: list[float], text: str,
-                    all_words: list[str], parts: list[str] | None, spans: list[tuple[int, int]] | None) -> list[Hit | None] | None:
-    """Add each cue's share to the tokens it covers (in place); the cue of each token (None: no cue in the head's scopes).
+def _add_cue_shares(hit_shares: Sequence[tuple[Hit, float]], weights: list[float], spans: list[tuple[int, int]],
+                    word_spans: list[tuple[int, int]]) -> list[Hit | None] | None:
+    """Add each cue's share to the writer's-voice tokens it covers (in place); the cue of each token (None: none in scope).
 
-    Hits index every word; with ``spans`` (a writer's-voice view) they are mapped to view tokens by span.
+    Hits index every word of the piece (offsets ``word_spans``); they are mapped to view tokens (offsets ``spans``) by span.
     """
     cue: list[Hit | None] | None = None
-    at = hit_spans = None
-    if spans is not None:
-        at = {s: k for k, s in enumerate(spans)}
-        hit_spans = spans_of(text, all_words, parts)
+    at = {s: k for k, s in enumerate(spans)}
     for hit, share in hit_shares:
         if share != share:  # NaN: a scope this head does not read
             continue
         if cue is None:
-            cue = [None] * len(words)
-        if at is None:
-            toks: Sequence[int] = range(hit.first, hit.end)
-        else:
-            toks = [at[s] for s in hit_spans[hit.first:hit.end] if s in at]  # type: ignore[index]
+            cue = [None] * len(spans)
+        toks = [at[s] for s in word_spans[hit.first:hit.end] if s in at]
         for k in toks:
             weights[k] += share / len(toks)
             cue[k] = hit
