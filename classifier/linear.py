@@ -11,7 +11,6 @@ and splits each decision value into per-token contributions for explanations.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -234,8 +233,9 @@ _MULTIPLIER = 0x9E3779B97F4A7C15  # Fibonacci hashing: odd, spreads consecutive 
 class KeyTable:
     """Non-negative integer keys mapped to integer values, looked up a whole array at a time.
 
-    An open-addressing hash table (linear probing, at most half full) held in two numpy arrays, -1
+    An open-addressing hash table (linear probing, about half full) held in two numpy arrays, -1
     marking a free slot: a lookup costs a few array passes, where a binary search costs one per halving.
+    Probing runs off the end into a free tail instead of wrapping around.
     """
 
     def __init__(self, keys: Any, values: Any):
@@ -247,22 +247,16 @@ class KeyTable:
             raise ValueError("KeyTable needs as many values as keys, and distinct non-negative keys")
         bits = max(4, int(len(keys) * 2).bit_length())
         self._shift = np.uint64(64 - bits)
-        self._mask = (1 << bits) - 1
-        self._keys = np.full(1 << bits, -1, dtype=np.int64)
-        self._values = np.zeros(1 << bits, dtype=np.int64)
-        slot = self._home(keys)
-        pending = np.arange(len(keys))
-        while len(pending):  # each round, every free slot takes the first key that wants it; the others move on
-            at = slot[pending]
-            free = self._keys[at] < 0
-            taken, first = np.unique(at[free], return_index=True)
-            winners = pending[free][first]
-            self._keys[taken] = keys[winners]
-            self._values[taken] = values[winners]
-            placed = np.zeros(len(keys), dtype=bool)
-            placed[winners] = True
-            pending = pending[~placed[pending]]
-            slot[pending] = (slot[pending] + 1) & self._mask
+        home = self._home(keys)
+        order = np.argsort(home, kind="stable")
+        rank = np.arange(len(keys))
+        # in order of home slot, each key takes its home or the slot after the previous key's, whichever is later
+        slot = (np.maximum.accumulate(home[order] - rank) + rank) if len(keys) else rank
+        size = max(1 << bits, int(slot[-1]) + 1 if len(keys) else 0) + 1  # at least one free slot past the last key
+        self._keys = np.full(size, -1, dtype=np.int64)
+        self._values = np.zeros(size, dtype=np.int64)
+        self._keys[slot] = keys[order]
+        self._values[slot] = values[order]
 
     def __len__(self) -> int:
         return int((self._keys >= 0).sum())
@@ -285,7 +279,7 @@ class KeyTable:
             hit = found == queries[pending]
             out[pending[hit]] = self._values[at[hit]]
             more = ~hit & (found >= 0)
-            pending, at = pending[more], (at[more] + 1) & self._mask
+            pending, at = pending[more], at[more] + 1
         return out
 
 
@@ -464,11 +458,12 @@ class Scorer:
 
         forms = lexicon.form_entries()
         multi = [f.split(" ") for f in forms if " " in f]
-        known = list(dict.fromkeys([*self._uni, *self._vec, *sorted(f for f in forms if " " not in f),
-                                    *sorted(w for f in multi for w in f)]))
-        idf2 = np.maximum(self.table[:, 0], self.table[:, 2]).tolist()
-        rank = {w: (-1.0 if r == DROPPED else idf2[r]) for w, r in self._uni.items()}
-        known.sort(key=lambda w: rank.get(w, math.inf))
+        words = list(self._uni)
+        rows = np.fromiter(self._uni.values(), dtype=np.int64, count=len(words))
+        idf2 = np.maximum(self.table[:, 0], self.table[:, 2])
+        rank = np.where(rows == DROPPED, -1.0, idf2[np.maximum(rows, 0)]) if len(rows) else rows
+        known = list(dict.fromkeys([*(words[i] for i in np.argsort(rank, kind="stable").tolist()), *self._vec,
+                                    *sorted(f for f in forms if " " not in f), *sorted(w for f in multi for w in f)]))
         self._code = {(w + " ")[:-1]: c for c, w in enumerate(known, start=1)}  # keys made afresh, in that order
         self._code_uni = np.array([-1, *map(self._uni.get, known, repeat(-1))], dtype=np.int64)
         self._code_vec = np.array([-1, *map(self._vec.get, known, repeat(-1))], dtype=np.int64)
