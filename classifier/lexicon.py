@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import compress
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .words import tokenize
 
@@ -343,6 +343,55 @@ class CueEncoder:
             out[name] = math.log1p(c)
         return out
 
+    def weighted(self, weights: Mapping[str, float], scopes: Sequence[str]) -> WeightedCues:
+        """These features with one head's weights (by feature name), for scoring many sentences' cues at once."""
+        return WeightedCues(self, weights, scopes)
+
     def category_names(self) -> list[str]:
         """Names of the category features, scope-major."""
         return [f"{s}:{c}" for s in self.scopes for c in CATEGORIES]
+
+
+class WeightedCues:
+    """A :class:`CueEncoder`'s features times one head's weights, worked out for many matches at once.
+
+    Built once per head from feature names; :meth:`shares` gives each match its share of its sentence's
+    cue value, so that the shares of a sentence's matches add up to ``Σ features(hits) · weights``.
+    """
+
+    def __init__(self, encoder: CueEncoder, weights: Mapping[str, float], scopes: Sequence[str]):
+        import numpy as np
+
+        n = len(encoder.lexicon.entries)
+        cat_names: dict[str, int] = {"": 0}  # id 0 weighs nothing: a scope not read, a term not seen in training
+        term_names: dict[str, int] = {"": 0}
+        self._cat = np.zeros((len(SCOPES), n), dtype=np.int64)
+        self._term = np.zeros((len(SCOPES), n), dtype=np.int64)
+        for s, scope in enumerate(SCOPES):
+            if scope not in scopes:
+                continue
+            for e, (cat, term) in enumerate(encoder._names[scope]):
+                self._cat[s, e] = cat_names.setdefault(cat, len(cat_names))
+                if term[5:] in encoder.terms:
+                    self._term[s, e] = term_names.setdefault(term, len(term_names))
+        self._cat_w = np.array([0.0, *(weights.get(c, 0.0) for c in list(cat_names)[1:])])
+        self._term_w = np.array([0.0, *(weights.get(t, 0.0) for t in list(term_names)[1:])])
+        self._in_scope = np.array([scope in scopes for scope in SCOPES])
+
+    def shares(self, sentence: Any, scope: Any, entry: Any) -> Any:
+        """Each match's share of its sentence's cue value (NaN: a scope this head does not read).
+
+        Arrays, one item per match: the sentence it is in, its scope (0 ``outside``, 1 ``inside``) and
+        its entry's index. A category's value log(1 + count) is shared equally by its matches, a term's
+        weight by that term's matches.
+        """
+        import numpy as np
+
+        cat = self._cat[scope, entry]
+        _, inverse, counts = np.unique(sentence * len(self._cat_w) + cat, return_inverse=True, return_counts=True)
+        count = counts[inverse.ravel()]
+        part = np.log1p(count) * self._cat_w[cat] / count
+        term = self._term[scope, entry]
+        _, inverse, counts = np.unique(sentence * len(self._term_w) + term, return_inverse=True, return_counts=True)
+        part += self._term_w[term] / counts[inverse.ravel()]
+        return np.where(self._in_scope[scope], part, np.nan)

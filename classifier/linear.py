@@ -3,10 +3,10 @@
 Each head is ``sigmoid(b + w · tfidf(n-grams) / max(‖tfidf‖, floor) + Σ w · cue features + Σ v(word) / max(n, f))``,
 the last term the dense word-vector block folded into one weight ``v`` per word (``n``: words read, ``f``: a length floor).
 :func:`export` reads those numbers off fitted pipelines **by feature name**
-(``get_feature_names_out``); :class:`Scorer` computes the same values with the same functions the
-pipelines use (:func:`classifier.words.view` and :func:`~classifier.words.ngrams` for the n-grams,
-:class:`~classifier.lexicon.CueEncoder` for the cues), tokenizing each sentence once for both heads,
-and splits each decision value into per-token contributions for explanations.
+(``get_feature_names_out``). :class:`Scorer` computes the same values for a whole batch of sentences at
+once: the tokens :func:`classifier.words.view` reads, the n-grams :func:`~classifier.words.ngrams` forms
+and the cue values of the pipelines' own :class:`~classifier.lexicon.CueEncoder`, tokenizing each sentence
+once for both heads; it splits each decision value into per-token contributions for explanations.
 """
 
 from __future__ import annotations
@@ -443,7 +443,7 @@ class Scorer:
         self._vec = {w: i for i, w in enumerate(self.vector_words)}  # export leaves dropped and side words out
         self._vector_floors = np.array([h.vector_floor if h else 0.0 for h in (self.loaded, self.framing)])
         self._build_codes(lexicon)
-        self._cue_tables = self._build_cue_tables()
+        self._weighted_cues = [self.encoder.weighted(hw.cue_weights, hw.scopes) if hw else None for hw in (self.loaded, self.framing)]
         # what a Hit holds beyond its tokens, by scope (0 outside, 1 inside) and entry
         self._hit_tail = [[(e, scope, *names) for e, names in zip(lexicon.entries, self.encoder._names[scope])] for scope in SCOPES]
 
@@ -521,9 +521,8 @@ class Scorer:
     def _cue_parts(self, found: Any, n: int) -> tuple[Any, Any]:
         """Each head's cue part of the decision value for ``n`` pieces, and each match's share of it (NaN: out of the head's scopes).
 
-        ``found`` holds a row ``(piece, scope, entry, first, end)`` per match (scope 0 outside, 1 inside); the values are
-        :class:`CueEncoder`'s features times the head's weights: log(1 + count) per category, 1 per term seen in
-        training. A category's value is shared equally by its matches, a term's weight by that term's matches.
+        ``found`` holds a row ``(piece, scope, entry, first, end)`` per match (scope 0 outside, 1 inside); the
+        values are those of the pipelines' own cue encoder (:meth:`~classifier.lexicon.CueEncoder.weighted`).
         """
         import numpy as np
 
@@ -531,52 +530,11 @@ class Scorer:
         shares = np.full((len(found), 2), np.nan)
         if not len(found):
             return out, shares
-        piece, scope, entry = found[:, 0], found[:, 1], found[:, 2]
-        for k, (cat_ids, cat_w, term_ids, term_w, in_scope) in enumerate(self._cue_tables):
-            if cat_w is None:
-                continue
-            cat = cat_ids[scope, entry]
-            _, inverse, counts = np.unique(piece * len(cat_w) + cat, return_inverse=True, return_counts=True)
-            count = counts[inverse.ravel()]
-            part = np.log1p(count) * cat_w[cat] / count
-            term = term_ids[scope, entry]
-            _, inverse, counts = np.unique(piece * len(term_w) + term, return_inverse=True, return_counts=True)
-            part += term_w[term] / counts[inverse.ravel()]
-            out[:, k] = np.bincount(piece, weights=part, minlength=n)
-            shares[:, k] = np.where(in_scope[scope], part, np.nan)
+        for k, weighted in enumerate(self._weighted_cues):
+            if weighted is not None:
+                shares[:, k] = weighted.shares(found[:, 0], found[:, 1], found[:, 2])
+                out[:, k] = np.bincount(found[:, 0], weights=np.nan_to_num(shares[:, k]), minlength=n)
         return out, shares
-
-    def _build_cue_tables(self) -> list[tuple[Any, Any, Any, Any, Any]]:
-        """Per head: category and term feature ids of every (scope, entry), and the head's weight of each id.
-
-        Id 0 of each kind weighs nothing: a scope the head does not read, a term not seen in training.
-        The last item tells which scopes the head reads.
-        """
-        import numpy as np
-
-        entries = self.lexicon.entries
-        tables = []
-        for hw in (self.loaded, self.framing):
-            if hw is None:
-                tables.append((None, None, None, None, None))
-                continue
-            cat_names: dict[str, int] = {"": 0}
-            term_names: dict[str, int] = {"": 0}
-            cat_ids = np.zeros((len(SCOPES), len(entries)), dtype=np.int64)
-            term_ids = np.zeros((len(SCOPES), len(entries)), dtype=np.int64)
-            for s, scope in enumerate(SCOPES):
-                if scope not in hw.scopes:
-                    continue
-                for e, (cat, term) in enumerate(self.encoder._names[scope]):
-                    cat_ids[s, e] = cat_names.setdefault(cat, len(cat_names))
-                    if term[5:] in self.encoder.terms:
-                        term_ids[s, e] = term_names.setdefault(term, len(term_names))
-            cw = hw.cue_weights
-            cat_w = np.array([0.0] + [cw.get(c, 0.0) for c in list(cat_names)[1:]])
-            term_w = np.array([0.0] + [cw.get(t, 0.0) for t in list(term_names)[1:]])
-            in_scope = np.array([scope in hw.scopes for scope in SCOPES])
-            tables.append((cat_ids, cat_w, term_ids, term_w, in_scope))
-        return tables
 
     def _writer_views(self, pieces: Sequence[Piece], split: Sequence[tuple[list[str], list[str] | None]]
                       ) -> tuple[dict[int, View], dict[int, tuple[Sequence[tuple[int, int]], list[tuple[int, int]]]]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import random
 
 import numpy as np
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from classifier.explain import TERM_FLOOR, terms
-from classifier.lexicon import SCOPES
+from classifier.lexicon import SCOPES, Hit
 from classifier.linear import KeyTable, Piece, _split, _writer_view, spans_of
 from classifier.schema import HEADS
 from classifier.segment import quote_spans
@@ -120,3 +121,20 @@ def test_scoring_leaves_the_garbage_collector_as_it_found_it(model, enabled):
         assert gc.isenabled() is enabled
     finally:
         gc.enable() if was else gc.disable()
+
+
+def test_weighted_cues_add_up_to_the_encoders_features(model):
+    """The scorer's cue values come from the same encoder as training's: shares sum to features · weights."""
+    enc = model.scorer.encoder
+    entries = enc.lexicon.entries
+    rng = random.Random(0)
+    pool = rng.sample(range(len(entries)), 12)  # few entries, so categories and terms repeat within a sentence
+    for hw in model.scorer.heads.values():
+        weighted = enc.weighted(hw.cue_weights, hw.scopes)
+        for _ in range(300):
+            picks = [(rng.randrange(len(SCOPES)), rng.choice(pool)) for _ in range(rng.randint(1, 6))]
+            hits = [Hit(0, 1, entries[e], SCOPES[s], *enc._names[SCOPES[s]][e]) for s, e in picks]
+            want = sum(v * hw.cue_weights.get(name, 0.0) for name, v in enc.features([h for h in hits if h.scope in hw.scopes]).items())
+            shares = weighted.shares(np.zeros(len(picks), dtype=np.int64), np.array([s for s, _ in picks]), np.array([e for _, e in picks]))
+            assert np.nansum(shares) == pytest.approx(want, abs=1e-12)
+            assert [np.isnan(x) for x in shares] == [SCOPES[s] not in hw.scopes for s, _ in picks]
