@@ -799,7 +799,7 @@ class Scorer:
             if batch.hit_count[i]:
                 first = batch.hit_start[i]
                 hit_shares = [(hit, batch.hit_shares[first + j][h]) for j, hit in enumerate(self.hits_of(batch, i))]
-                cue = _add_cue_shares(hit_shares, weights, spans, batch.word_spans[i])
+                cue = _add_writer_cue_shares(hit_shares, weights, spans, batch.word_spans[i])
             out[i] = Contributions(words, weights, cue, self.heads[HEADS[h]].intercept, spans, text, parts)
         return out
 
@@ -808,7 +808,7 @@ class Scorer:
         return self.contributions(self.read_batch([piece]), {head: [0]})[(0, head)]
 
 
-def _add_cue_shares(hit_shares: Sequence[tuple[Hit, float]], weights: list[float], spans: list[tuple[int, int]],
+def _add_writer_cue_shares(hit_shares: Sequence[tuple[Hit, float]], weights: list[float], spans: list[tuple[int, int]],
                     word_spans: list[tuple[int, int]]) -> list[Hit | None] | None:
     """Add each cue's share to the writer's-voice tokens it covers (in place); the cue of each token (None: none in scope).
 
