@@ -229,7 +229,6 @@ class Lexicon:
         for v in phrases:
             lengths.setdefault(v[0], set()).add(len(v))
         self._lengths = {t: tuple(sorted(ks, reverse=True)) for t, ks in sorted(lengths.items())}
-        self._first = frozenset(self._lengths)
         self._alone = {t: self._phrases[t] for t, ks in self._lengths.items() if ks == (1,)}
         nexts: dict[str, set[str]] = {}
         for v in phrases:
@@ -242,11 +241,6 @@ class Lexicon:
 
     def __len__(self) -> int:
         return len(self.entries)
-
-    @property
-    def first_words(self) -> frozenset[str]:
-        """Every word that starts some matched form: a sentence without any has no cue."""
-        return self._first
 
     def forms(self) -> dict[str, Entry]:
         """Every matched form (a word or phrase) and the entry it stands for."""
@@ -297,6 +291,11 @@ class Lexicon:
         return out
 
 
+def scope_index(start: int, quotes: Sequence[tuple[int, int]]) -> int:
+    """Where a cue starting at offset ``start`` lies: 0 ``outside`` every quotation, 1 ``inside`` one (see :data:`SCOPES`)."""
+    return int(any(a <= start < b for a, b in quotes))
+
+
 class CueEncoder:
     """Lexicon matches as named features, the one definition shared by training and scoring.
 
@@ -321,7 +320,7 @@ class CueEncoder:
         out = []
         entries = self.lexicon.entries
         for i, j, n in found:
-            scope = "inside" if quotes and any(a <= spans[i][0] < b for a, b in quotes) else "outside"
+            scope = SCOPES[scope_index(spans[i][0], quotes) if quotes else 0]
             if scope in self.scopes:
                 out.append(Hit(i, j, entries[n], scope, *self._names[scope][n]))
         return out

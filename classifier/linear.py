@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from itertools import accumulate, chain, compress, pairwise, repeat
 from typing import Any, NamedTuple
 
-from .lexicon import SCOPES, CueEncoder, Hit, Lexicon
+from .lexicon import SCOPES, CueEncoder, Hit, Lexicon, scope_index
 from .schema import FRAMING, HEADS, LOADED
 from .words import QUOTE_TOKEN, SHORT_QUOTE_TOKEN, TOKEN_RE, lowered, tokenize, word_spans, writer_voice
 
@@ -593,7 +593,7 @@ class Scorer:
                 found += [(i, 0, e, f, g) for f, g, e in hits]
                 continue
             q, spans = quoted[i]
-            found += [(i, int(any(qa <= spans[f][0] < qb for qa, qb in q)), e, f, g) for f, g, e in hits]
+            found += [(i, scope_index(spans[f][0], q), e, f, g) for f, g, e in hits]
         if found:
             rows.append(np.array(found, dtype=np.int64))
         out = np.concatenate(rows)
