@@ -87,7 +87,7 @@ class Batch(NamedTuple):
     quoted: list[int]
     cues: Any  # n x 2: each head's cue part of the decision value
     found: Any  # lexicon matches in reading order, one row each: piece, scope (0 outside, 1 inside), entry, first and end token
-    hit_shares: list[list[float]]  # each match's share of each head's cue part (NaN: a scope the head does not read)
+    hit_shares: Any  # per match, its share of each head's cue part (NaN: a scope the head does not read)
     hit_start: list[int]  # each piece's first match
     hit_count: list[int]  # and its number of matches
 
@@ -633,7 +633,7 @@ class Scorer:
         cues, shares = self._cue_parts(found, n)
         return Batch([p.text for p in pieces], words, [parts for _, parts in split], writers,
                      {i: spans for i, (_, spans) in quoted_spans.items()}, npass, writer, quoted, cues,
-                     found, shares.tolist(), hit_start, hit_count.tolist())
+                     found, shares, hit_start, hit_count.tolist())
 
     def _sums(self, batch: Batch, head: str) -> tuple[Any, Any, Any]:
         """``(sq, dot, vectors)`` of ``head`` for every piece of the batch.
@@ -729,8 +729,9 @@ class Scorer:
                 writer_view[batch.quoted] = True
             self._add_cue_shares(batch, h, flat, starts, writer_view)
             candidates = self._candidates(flat, lengths, starts, idx, writer_view, floor) if floor else {}
-            writer = self._writer_contributions(batch, h, scale, [i for i in idx if writer_view[i]]) if writer_view.any() else {}
-            in_scope = [s[h] == s[h] for s in batch.hit_shares]  # NaN: a scope this head does not read
+            writer = (self._writer_contributions(batch, h, scale, [i for i in idx if writer_view[i]], hit_cache)
+                      if writer_view.any() else {})
+            in_scope = (~np.isnan(batch.hit_shares[:, h])).tolist()  # NaN: a scope this head does not read
             count, start, texts, words, parts, intercept = (batch.hit_count, batch.hit_start, batch.texts, batch.words,
                                                             batch.parts, hw.intercept)
             for i in idx:
@@ -739,10 +740,8 @@ class Scorer:
                     continue
                 hits = None
                 if count[i]:
-                    if i not in hit_cache:
-                        hit_cache[i] = self.hits_of(batch, i)
                     a = start[i]
-                    hits = list(compress(hit_cache[i], in_scope[a:a + count[i]]))
+                    hits = list(compress(self._cached_hits(batch, i, hit_cache), in_scope[a:a + count[i]]))
                 out[(i, head)] = Contributions(words[i], flat[starts_list[i]:starts_list[i + 1]].tolist(), None, intercept,
                                                None, texts[i], parts[i], candidates.get(i, []) if floor else None, hits)
         return out
@@ -753,8 +752,7 @@ class Scorer:
 
         if not len(batch.found):
             return
-        found = batch.found
-        shares = np.asarray(batch.hit_shares, dtype=np.float64).reshape(-1, 2)[:, h]
+        found, shares = batch.found, batch.hit_shares[:, h]
         keep = ~np.isnan(shares) & ~writer_view[found[:, 0]]
         found, shares = found[keep], shares[keep]
         span = found[:, 4] - found[:, 3]
@@ -783,7 +781,14 @@ class Scorer:
             out.setdefault(i, []).append(k)
         return out
 
-    def _writer_contributions(self, batch: Batch, h: int, scale: Any, idx: Sequence[int]) -> dict[int, Contributions]:
+    def _cached_hits(self, batch: Batch, i: int, cache: dict[int, list[Hit]]) -> list[Hit]:
+        """:meth:`hits_of`, made once per piece for both heads."""
+        if i not in cache:
+            cache[i] = self.hits_of(batch, i)
+        return cache[i]
+
+    def _writer_contributions(self, batch: Batch, h: int, scale: Any, idx: Sequence[int],
+                              hit_cache: dict[int, list[Hit]]) -> dict[int, Contributions]:
         """The framing head's contributions for pieces read in the writer's voice (cues mapped to view tokens by span)."""
         import numpy as np
 
@@ -798,7 +803,8 @@ class Scorer:
             cue = None
             if batch.hit_count[i]:
                 first = batch.hit_start[i]
-                hit_shares = [(hit, batch.hit_shares[first + j][h]) for j, hit in enumerate(self.hits_of(batch, i))]
+                shares = batch.hit_shares[first:first + batch.hit_count[i], h].tolist()
+                hit_shares = list(zip(self._cached_hits(batch, i, hit_cache), shares))
                 cue = _add_writer_cue_shares(hit_shares, weights, spans, batch.word_spans[i])
             out[i] = Contributions(words, weights, cue, self.heads[HEADS[h]].intercept, spans, text, parts)
         return out
