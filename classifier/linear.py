@@ -19,11 +19,11 @@ from typing import Any, NamedTuple
 
 from .lexicon import SCOPES, CueEncoder, Hit, Lexicon, scope_index
 from .schema import FRAMING, HEADS, LOADED
-from .words import QUOTE_TOKEN, SHORT_QUOTE_TOKEN, TOKEN_RE, lowered, tokenize, word_spans, writer_voice
+from .words import TOKEN_RE, Tokens, lowered, tokenize, word_spans, writer_voice
 
 DROPPED = -2  # the unigram row of a dropped (function) word; -1: a word outside the vocabulary
 
-__all__ = ["Batch", "Contributions", "HeadWeights", "KeyTable", "Piece", "Scorer", "View", "export"]
+__all__ = ["Batch", "Contributions", "HeadWeights", "KeyTable", "Piece", "Scorer", "export"]
 
 
 @dataclass
@@ -46,13 +46,6 @@ class Piece(NamedTuple):
 
     text: str
     quotes: Sequence[tuple[int, int]] | None = None
-
-
-class View(NamedTuple):
-    """A writer's-voice view of a quoted piece: its tokens and their spans."""
-
-    words: list[str]
-    spans: list[tuple[int, int]]
 
 
 class NgramPass(NamedTuple):
@@ -80,7 +73,7 @@ class Batch(NamedTuple):
     texts: list[str]
     words: list[list[str]]  # each piece's tokens
     parts: list[list[str] | None]
-    writers: dict[int, View]  # the writer's voice of each piece with quotations (the others': every word)
+    writers: dict[int, Tokens]  # the writer's voice of each piece with quotations (the others': every word)
     word_spans: dict[int, list[tuple[int, int]]]  # the offsets of every token of each piece with quotations
     all: NgramPass
     writer: NgramPass | None  # over the quoted pieces only, in the order of ``quoted``
@@ -188,43 +181,6 @@ def _split(text: str) -> tuple[list[str], list[str] | None]:
         return tokenize(text), None
     parts = _SPLIT.split(low)
     return parts[1::2], parts
-
-
-def _writer_view(text: str, words: list[str], parts: list[str] | None, quotes: Sequence[tuple[int, int]],
-                 spans: list[tuple[int, int]]) -> View:
-    """:func:`~classifier.words.writer_voice` of a piece, from the tokens of every word already read.
-
-    ``spans`` are the offsets of ``words``. A token lies in a quotation when it starts inside its span; a quotation's marks are not word
-    characters, so no token crosses its edges (when one does, the view is read afresh).
-    """
-    from bisect import bisect_left
-
-    from .segment import scare_quotes
-
-    quotes = list(quotes)
-    if parts is not None:
-        starts = [a for a, _ in spans]
-        out_words: list[str] = []
-        out_spans: list[tuple[int, int]] = []
-        pos, prev_end = 0, 0
-        for (a, b), is_scare in zip(quotes, scare_quotes(text, quotes)):
-            lo = bisect_left(starts, a, pos)
-            hi = bisect_left(starts, b, lo)
-            if a < prev_end or (lo and spans[lo - 1][1] > a) or (hi > lo and spans[hi - 1][1] > b):
-                break
-            out_words += words[pos:lo]
-            out_spans += spans[pos:lo]
-            if is_scare:
-                out_words += [SHORT_QUOTE_TOKEN, *words[lo:hi]]
-                out_spans += [(a, a + 1), *spans[lo:hi]]
-            else:
-                out_words.append(QUOTE_TOKEN)
-                out_spans.append((a, b))
-            pos, prev_end = hi, b
-        else:
-            return View(out_words + words[pos:], out_spans + spans[pos:])
-    w = writer_voice(text, quotes)
-    return View(w.words, w.spans)
 
 
 _MULTIPLIER = 0x9E3779B97F4A7C15  # Fibonacci hashing: odd, spreads consecutive keys over the table
@@ -537,11 +493,11 @@ class Scorer:
         return out, shares
 
     def _writer_views(self, pieces: Sequence[Piece], split: Sequence[tuple[list[str], list[str] | None]]
-                      ) -> tuple[dict[int, View], dict[int, tuple[Sequence[tuple[int, int]], list[tuple[int, int]]]]]:
+                      ) -> tuple[dict[int, Tokens], dict[int, tuple[Sequence[tuple[int, int]], list[tuple[int, int]]]]]:
         """The writer's-voice view of each piece with quotations, and its quotation spans and token spans (by position)."""
         from .segment import quote_spans
 
-        views: dict[int, View] = {}
+        views: dict[int, Tokens] = {}
         quoted: dict[int, tuple[Sequence[tuple[int, int]], list[tuple[int, int]]]] = {}
         for i, ((text, q), (words, parts)) in enumerate(zip(pieces, split)):
             if q is None:
@@ -550,7 +506,7 @@ class Scorer:
                 q = quote_spans(text)
             if q:
                 spans = spans_of(text, words, parts)
-                views[i] = _writer_view(text, words, parts, q, spans)
+                views[i] = writer_voice(text, q, Tokens(words, spans))
                 quoted[i] = (q, spans)
         return views, quoted
 

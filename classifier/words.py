@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from itertools import accumulate, chain
 from operator import sub
@@ -82,15 +83,21 @@ def all_words(text: str) -> Tokens:
     return Tokens(words, spans)
 
 
-def writer_voice(text: str, quotes: Sequence[tuple[int, int]] | None = None) -> Tokens:
+def writer_voice(text: str, quotes: Sequence[tuple[int, int]] | None = None, read: Tokens | None = None) -> Tokens:
     """The writer's own words of ``text``: each quotation one ``_quote_`` token, scare quotes kept.
 
     ``quotes`` are the quotation spans in ``text`` (default: :func:`~classifier.segment.quote_spans`).
+    ``read``: every word of ``text`` with its offsets (:func:`all_words`), when already known; the view
+    is then cut from them instead of read afresh.
     """
     spans_q = list(quote_spans(text) if quotes is None else quotes)
     if not spans_q:
-        return all_words(text)
+        return all_words(text) if read is None else read
     scare = scare_quotes(text, spans_q)
+    if read is not None:
+        cut = _cut_quotations(read, spans_q, scare)
+        if cut is not None:
+            return cut
     low = lowered(text) or ""
     words: list[str] = []
     spans: list[tuple[int, int]] = []
@@ -107,6 +114,34 @@ def writer_voice(text: str, quotes: Sequence[tuple[int, int]] | None = None) -> 
         pos = b
     _add_words(text, pos, len(text), words, spans, low)
     return Tokens(words, spans)
+
+
+def _cut_quotations(read: Tokens, quotes: Sequence[tuple[int, int]], scare: Sequence[bool]) -> Tokens | None:
+    """:func:`writer_voice` from every word already read, or None where that would differ from reading afresh.
+
+    A token lies in a quotation when it starts inside its span. A quotation's marks are not word
+    characters, so no token crosses its edges; when one does (or quotations overlap), None.
+    """
+    words, spans = read
+    starts = [a for a, _ in spans]
+    out_words: list[str] = []
+    out_spans: list[tuple[int, int]] = []
+    pos, prev_end = 0, 0
+    for (a, b), is_scare in zip(quotes, scare):
+        lo = bisect_left(starts, a, pos)
+        hi = bisect_left(starts, b, lo)
+        if a < prev_end or (lo and spans[lo - 1][1] > a) or (hi > lo and spans[hi - 1][1] > b):
+            return None
+        out_words += words[pos:lo]
+        out_spans += spans[pos:lo]
+        if is_scare:
+            out_words += [SHORT_QUOTE_TOKEN, *words[lo:hi]]
+            out_spans += [(a, a + 1), *spans[lo:hi]]
+        else:
+            out_words.append(QUOTE_TOKEN)
+            out_spans.append((a, b))
+        pos, prev_end = hi, b
+    return Tokens(out_words + words[pos:], out_spans + spans[pos:])
 
 
 def _add_words(text: str, start: int, end: int, words: list[str], spans: list[tuple[int, int]],

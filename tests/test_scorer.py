@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from classifier.explain import TERM_FLOOR, terms
 from classifier.lexicon import SCOPES, Hit
-from classifier.linear import KeyTable, Piece, _split, _writer_view, spans_of
+from classifier.linear import KeyTable, Piece, _split, spans_of
 from classifier.schema import HEADS
 from classifier.segment import quote_spans
-from classifier.words import writer_voice
+from classifier.words import Tokens, writer_voice
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 PLAIN = ["The", "council", "said", "on", "Tuesday", "the", "plan", "would", "cost", "in", "a", "of", "to", "—", ",", ".",
@@ -102,12 +102,12 @@ def test_batch_explanations_equal_those_of_each_sentence_alone(model, forms):
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from([*PLAIN, "so-called", "“experts”", '"reform"', "“It rained.”", "'x'", ":", "“"]),
                 max_size=40).map(" ".join))
-def test_writer_view_from_read_tokens_equals_writer_voice(text):
+def test_writer_voice_cut_from_read_tokens_equals_reading_afresh(text):
     quotes = quote_spans(text)
     if not quotes:
         return
     words, parts = _split(text)
-    view = _writer_view(text, words, parts, quotes, spans_of(text, words, parts))
+    view = writer_voice(text, quotes, Tokens(words, spans_of(text, words, parts)))
     ref = writer_voice(text, quotes)
     assert (view.words, view.spans) == (ref.words, ref.spans)
 
