@@ -120,13 +120,19 @@ def _header(manifest: dict[str, Any]) -> list[str]:
         f"{manifest.get('pandas_version', 'n/a')}, Python {manifest['python_version']}; trained {manifest.get('trained_at', 'n/a')}",
         "- Architecture: per head, a scikit-learn `Pipeline` of word 1-2-gram TF-IDF (side words such as Democrat and "
         "Republican read as one token; vectors shorter than the median training sentence's are not scaled up) beside "
-        "lexicon cues (counts per category and a presence column per term or concept, inside and outside quotations)"
+        f"lexicon cues ({_cues_summary(manifest)}, inside and outside quotations)"
         f"{_vectors_summary(manifest)}, "
         "feeding `LogisticRegression` with classes weighted to balance; the framing head reads the writer's voice only "
         f"(quotations masked, scare quotes kept). C chosen per head by group cross-validation ({_c_summary(manifest)}). "
         f"Decision points: {', '.join(f'{h} {t:.2f}' for h, t in points.items())}.",
         "- Paragraph score = the maximum of its sentences' scores.",
     ]
+
+
+def _cues_summary(manifest: Mapping[str, Any]) -> str:
+    if (manifest.get("training_data") or {}).get("cue_terms", True):
+        return "counts per category and a presence column per term or concept"
+    return "counts per category; no column of its own per term, so every term weighs as its category does"
 
 
 def _vectors_summary(manifest: Mapping[str, Any]) -> str:

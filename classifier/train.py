@@ -95,6 +95,7 @@ def train(
     benchmark: str | Path | None = None,
     encoding: str | None = None,
     vectors: str | Path | None = "",
+    cue_terms: bool = False,
 ) -> TrainReport:
     """Train both heads and save the model (default: the project corpus -> ``./models/framing-default.npz``).
 
@@ -103,10 +104,11 @@ def train(
     fixes the regularisation instead of choosing it by group cross-validation. The exported scorer is
     checked against the pipelines before anything is written. ``benchmark`` (a CSV in BABE's layout)
     fills the model card's real-news section. ``vectors`` is the word-vector file of the dense block
-    (``""``: the packaged one; None: no dense block).
+    (``""``: the packaged one; None: no dense block). ``cue_terms`` adds a presence column per lexicon
+    term beside the per-category counts (:class:`~classifier.training.HeadOptions`).
     """
     table, files = _training_table(data, text_column, label_columns, preset, with_default_data, encoding)
-    options, lex_path, vec_path = head_options(lexicon, side_terms, floor, vectors)
+    options, lex_path, vec_path = head_options(lexicon, side_terms, floor, vectors, cue_terms)
     inputs = [*files, lex_path, *([vec_path] if vec_path is not None else [])]
     result = fit_heads(table, options, folds=folds, tune_threshold=tune_threshold, C=C)
     meta = {
@@ -114,7 +116,7 @@ def train(
         "training_data": {"files": [p.name for p in files], "fingerprint": fingerprint(inputs),
                           "n_sentences": len(table), "lexicon": lex_path.name, "lexicon_terms": len(options.lexicon),
                           "side_terms": len(options.canon), "length_floor": floor,
-                          "word_vectors": _vectors_meta(vec_path)},
+                          "word_vectors": _vectors_meta(vec_path), "cue_terms": options.cue_terms},
         "heads": list(result.heads),
         "thresholds": result.thresholds,
         "decision_points": {h: DECISION_POINT for h in result.heads},
@@ -131,7 +133,7 @@ def train(
 
 
 def head_options(lexicon: str | Path | None = None, side_terms: str | Path | None = None, floor: float = DEFAULT_FLOOR,
-                 vectors: str | Path | None = "") -> tuple[HeadOptions, Path, Path | None]:
+                 vectors: str | Path | None = "", cue_terms: bool = False) -> tuple[HeadOptions, Path, Path | None]:
     """The heads' options as :func:`train` builds them, with the lexicon and word-vector files they read.
 
     ``lexicon`` and ``side_terms`` default to the project's; ``vectors`` as in :func:`train` (the
@@ -142,7 +144,9 @@ def head_options(lexicon: str | Path | None = None, side_terms: str | Path | Non
     canon = read_side_terms(side_path) if side_path.exists() else ()
     vec_path = None if vectors is None else Path(vectors) if vectors else default_vectors_path()
     chosen = None if vectors is None else str(vectors)
-    return HeadOptions(side_neutral_lexicon(read_lexicon(lex_path), dict(canon)), canon, floor, vectors=chosen), lex_path, vec_path
+    options = HeadOptions(side_neutral_lexicon(read_lexicon(lex_path), dict(canon)), canon, floor, vectors=chosen,
+                          cue_terms=cue_terms)
+    return options, lex_path, vec_path
 
 
 def _vectors_meta(path: Path | None) -> dict[str, Any] | None:

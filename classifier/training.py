@@ -47,7 +47,11 @@ class HeadOptions:
 
     ``floor`` is relative to the median training sentence (see :class:`~classifier.features.FloorNormalizer`).
     ``vectors`` adds the dense block: ``""`` reads the packaged word vectors, a path another file, None
-    leaves the block out.
+    leaves the block out. ``cue_terms`` adds a presence column per lexicon term (or concept) beside the
+    per-category counts. It is off by default: a term's own column learns the few sentences the corpus
+    happens to use it in (literal "blast" outweighing the loaded verb "blasted"), while the category's
+    weight carries to every member term, and on real news the heads did better without the columns
+    (``scripts/benchmark.py`` retrains with them beside the shipped heads).
     """
 
     lexicon: tuple[Entry, ...] = ()
@@ -56,6 +60,7 @@ class HeadOptions:
     drop: tuple[str, ...] = FUNCTION_WORDS
     vectors: str | None = None
     vector_weight: float = DEFAULT_VECTOR_WEIGHT
+    cue_terms: bool = False
 
 
 def build_head(head: str, options: HeadOptions, C: float = DEFAULT_C) -> Pipeline:
@@ -69,7 +74,7 @@ def build_head(head: str, options: HeadOptions, C: float = DEFAULT_C) -> Pipelin
     tfidf = TfidfVectorizer(analyzer=Ngrams(VIEW[head], options.canon, options.drop), min_df=2, sublinear_tf=True, norm=None,
                             dtype=np.float64)
     words = Pipeline([("tfidf", tfidf), ("norm", FloorNormalizer(options.floor))])
-    lexicon = LexiconFeatures(lexicon=options.lexicon, scopes=CUE_SCOPES[head], terms=True)
+    lexicon = LexiconFeatures(lexicon=options.lexicon, scopes=CUE_SCOPES[head], terms=options.cue_terms)
     blocks: list[tuple[str, Any]] = [("words", words), ("lexicon", lexicon)]
     if options.vectors is not None:
         blocks.append(("vectors", WordVectors(options.vectors or None, VIEW[head], options.canon, options.drop,

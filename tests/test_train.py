@@ -14,7 +14,7 @@ from classifier.cli import main
 from classifier.corpus import default_lexicon_path, load_labelled
 from classifier.features import LexiconFeatures
 from classifier.lexicon import Entry, read_lexicon
-from classifier.persist import default_model_path, manifest_path
+from classifier.persist import default_model_path, load_pipelines, manifest_path
 from classifier.train import train
 from classifier.training import HeadOptions, build_head
 
@@ -164,3 +164,18 @@ def test_with_default_data_always_adds_the_corpus(tmp_path, small_corpus, corpus
     report = train([small_corpus], out, with_default_data=True, folds=0, C=8.0)
     n_small = sum(1 for line in small_corpus.read_text(encoding="utf-8").splitlines() if line.strip())
     assert report.manifest["training_data"]["n_sentences"] == len(corpus_rows) + n_small
+
+
+@pytest.mark.parametrize("cue_terms", [False, True])
+def test_per_term_cue_columns_are_an_option_the_scorer_follows(tmp_path, small_corpus, cue_terms):
+    out = tmp_path / "m.npz"
+    report = train([small_corpus], out, folds=0, C=8.0, cue_terms=cue_terms)  # train refuses to save on any disagreement
+    assert report.manifest["training_data"]["cue_terms"] is cue_terms
+    pipes = load_pipelines(out)
+    names = list(pipes["loaded_language"].named_steps["features"].get_feature_names_out())
+    assert any(n.startswith("lexicon__term:") for n in names) is cue_terms
+    assert any(n.startswith("lexicon__outside:") for n in names)
+    text = ["The regime slammed its critics, a spokeswoman said.", "The council met on Tuesday."]
+    ours = load_model(out).score_sentences(text, explain=False)
+    for head, pipe in pipes.items():
+        assert ours[head].to_numpy() == pytest.approx(pipe.predict_proba(text)[:, 1], abs=1e-9)
