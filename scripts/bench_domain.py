@@ -11,8 +11,8 @@ Measured per head, macro-F1 at 0.5 and ROC-AUC over the same stratified folds of
   only: what this architecture reaches when its training labels are the benchmark annotators' own.
 * **corpus + in-domain**: the project corpus and the other folds together: what the corpus's labels do to a
   model that also has in-domain data.
-* **plain in-domain**: word 1-2-gram TF-IDF + logistic regression on the other folds (the benchmark's README
-  quotes about 0.70 for it on the other half of BABE).
+* **plain in-domain**: ``benchmark.py``'s baseline, word 1-2-gram TF-IDF + logistic regression, on the other
+  folds (the benchmark's README quotes about 0.70 for it on the other half of BABE).
 
 The models trained here are thrown away: nothing is saved, and the shipped model never sees the benchmark.
 Without the benchmark file the script says so and exits 0 (users do not have it).
@@ -21,7 +21,6 @@ Without the benchmark file the script says so and exits 0 (users do not have it)
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -29,34 +28,25 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
+from benchmark import plain_pipeline, shipped_options  # the baseline and the shipped options (a sibling script)
 from sklearn.metrics import f1_score, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
-from sklearn.pipeline import make_pipeline
 
 from classifier import load_model
 from classifier.card import benchmark_path
 from classifier.corpus import load_labelled
-from classifier.persist import default_model_path
+from classifier.persist import default_model_path, read_manifest
 from classifier.schema import HEADS
-from classifier.train import head_options
 from classifier.training import SEED, build_head
 
 ROOT = Path(__file__).resolve().parents[1]
 SETUPS = ("shipped", "in-domain", "corpus + in-domain", "plain in-domain")
 
 
-def _plain(C: float) -> Any:
-    return make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2),
-                         LogisticRegression(C=C, class_weight="balanced", max_iter=2000, solver="liblinear"))
-
-
 def out_of_fold(head: str, texts: list[str], y: np.ndarray, corpus: pd.DataFrame, manifest: dict[str, Any],
                 folds: int) -> dict[str, np.ndarray]:
     """Per setup, each benchmark sentence's probability from a model that did not train on it."""
-    options = head_options(cue_terms=manifest["training_data"].get("cue_terms", True),
-                           vectors="" if manifest["training_data"].get("word_vectors") else None)[0]
+    options = shipped_options(manifest)
     C = manifest["cv"][head]["C"]
     d = corpus[corpus[head].notna()]
     corpus_x, corpus_y = d["text"].astype(str).tolist(), d[head].astype(int).to_numpy()
@@ -65,7 +55,7 @@ def out_of_fold(head: str, texts: list[str], y: np.ndarray, corpus: pd.DataFrame
         x_tr, x_te = [texts[i] for i in train], [texts[i] for i in test]
         models = {"in-domain": build_head(head, options, C=C).fit(x_tr, y[train]),
                   "corpus + in-domain": build_head(head, options, C=C).fit(corpus_x + x_tr, np.r_[corpus_y, y[train]]),
-                  "plain in-domain": _plain(C).fit(x_tr, y[train])}
+                  "plain in-domain": plain_pipeline().fit(x_tr, y[train])}
         for name, model in models.items():
             out[name][test] = model.predict_proba(x_te)[:, 1]
     return out
@@ -83,7 +73,7 @@ def main() -> int:
     start = time.perf_counter()
     bench = load_labelled(path, preset="babe")
     corpus = load_labelled()
-    manifest = json.loads(default_model_path().with_suffix(".json").read_text(encoding="utf-8"))
+    manifest = read_manifest(default_model_path())
     shipped = load_model().score_sentences(bench["text"].tolist(), explain=False)
     lines = [f"`{path.name}`: {len(bench)} sentences, {args.folds} stratified folds; corpus: {len(corpus):,} sentences.", "",
              "| head | setup | macro-F1 at 0.5 | ROC-AUC |", "|---|---|---|---|"]

@@ -54,16 +54,22 @@ from sklearn.pipeline import make_pipeline
 from classifier import load_model
 from classifier.card import benchmark_path, mirror_symmetry
 from classifier.corpus import load_labelled
-from classifier.persist import FORMAT, default_model_path
+from classifier.persist import FORMAT, default_model_path, read_manifest
 from classifier.schema import FRAMING, HEADS, LOADED
 from classifier.score import FramingModel
 from classifier.segment import paragraph_kind
 from classifier.train import head_options
-from classifier.training import fit_heads
+from classifier.training import HeadOptions, fit_heads
 
 ROOT = Path(__file__).resolve().parents[1]
 PROBES = ROOT / "tests" / "probes"
 OLD_REF = "6865fad"  # the last commit whose shipped model was a joblib pickle (format 4)
+
+
+def plain_pipeline() -> Any:
+    """The baseline's untrained pipeline: word 1-2-gram TF-IDF + class-balanced logistic regression."""
+    return make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2),
+                         LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000, solver="liblinear"))
 
 
 def baseline(data: pd.DataFrame) -> dict[str, Any]:
@@ -71,10 +77,15 @@ def baseline(data: pd.DataFrame) -> dict[str, Any]:
     out = {}
     for head in HEADS:
         d = data[data[head].notna()]
-        pipe = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2),
-                             LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000, solver="liblinear"))
-        out[head] = pipe.fit(d["text"].tolist(), d[head].astype(int))
+        out[head] = plain_pipeline().fit(d["text"].tolist(), d[head].astype(int))
     return out
+
+
+def shipped_options(manifest: dict[str, Any], **changes: Any) -> HeadOptions:
+    """The heads' options the shipped model was trained with (as its manifest records them), with ``changes``."""
+    td = manifest["training_data"]
+    shipped = {"cue_terms": td.get("cue_terms", True), "vectors": "" if td.get("word_vectors") else None}
+    return head_options(**{**shipped, **changes})[0]
 
 
 def baseline_frame(pipes: dict[str, Any], texts: list[str]) -> pd.DataFrame:
@@ -106,8 +117,7 @@ def accuracy(model: Any, pipes: dict[str, Any], bench: pd.DataFrame) -> dict[str
 
 def retrained(corpus: pd.DataFrame, bench: pd.DataFrame | None, manifest: dict[str, Any], **changes: Any) -> dict[str, Any]:
     """Each head retrained with ``changes`` to the shipped options (the shipped C and fold count): group-CV and real-news figures."""
-    shipped = {"cue_terms": manifest["training_data"].get("cue_terms", True)}
-    options = head_options(**{**shipped, **changes})[0]
+    options = shipped_options(manifest, **changes)
     out: dict[str, Any] = {}
     for head in HEADS:
         cv = manifest["cv"][head]
@@ -254,7 +264,7 @@ def main() -> None:
     bench = load_labelled(bench_file, preset="babe", keep=["type"]) if bench_file else None
     corpus = load_labelled()
     model = load_model()
-    manifest = json.loads(default_model_path().with_suffix(".json").read_text())
+    manifest = read_manifest(default_model_path())
     results: dict[str, Any] = {"machine": machine(), "model": manifest, "corpus_n": len(corpus)}
     print(results["machine"], file=sys.stderr)
     pipes = baseline(corpus)
@@ -374,6 +384,18 @@ def report(r: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def _retrained_table(r: dict[str, Any], other: dict[str, Any], ours: str, theirs: str) -> list[str]:
+    """Per head, the shipped figures beside those of the same head retrained otherwise (``other``, from :func:`retrained`)."""
+    out = [f"| head | group-CV macro-F1 {ours} / {theirs} | real-news macro-F1 {ours} / {theirs} | "
+           f"real-news ROC-AUC {ours} / {theirs} |", "|---|---|---|---|"]
+    for head in HEADS:
+        p, cv = other[head], r["model"]["cv"][head]
+        acc = r.get("accuracy", {}).get(head, {}).get("framing", {})
+        out.append(f"| {head} | {_f(cv['macro_f1'])} / {_f(p['cv_macro_f1'])} | {_f(acc.get('macro_f1'))} / "
+                   f"{_f(p.get('macro_f1'))} | {_f(acc.get('roc_auc'))} / {_f(p.get('roc_auc'))} |")
+    return out
+
+
 def vector_section(r: dict[str, Any]) -> list[str]:
     """The shipped heads beside the same heads without the dense word-vector block."""
     if not r.get("plain"):
@@ -383,13 +405,7 @@ def vector_section(r: dict[str, Any]) -> list[str]:
            f"Each head's mean static word vector ({wv['words']:,} words x {wv['dimensions']} dimensions, "
            "distilled from all-MiniLM-L6-v2 by `scripts/distill_vectors.py`), beside the TF-IDF and lexicon features. "
            "Without it: the same heads retrained in this run with the same C and group folds.", "",
-           "| head | group-CV macro-F1 with / without | real-news macro-F1 with / without | real-news ROC-AUC with / without |",
-           "|---|---|---|---|"]
-    for head in HEADS:
-        p, cv = r["plain"][head], r["model"]["cv"][head]
-        acc = r.get("accuracy", {}).get(head, {}).get("framing", {})
-        out.append(f"| {head} | {_f(cv['macro_f1'])} / {_f(p['cv_macro_f1'])} | {_f(acc.get('macro_f1'))} / "
-                   f"{_f(p.get('macro_f1'))} | {_f(acc.get('roc_auc'))} / {_f(p.get('roc_auc'))} |")
+           *_retrained_table(r, r["plain"], "with", "without")]
     s = r["speed"]
     if "plain_explain" in s:
         out += ["", f"Speed without the block, same run: {s['plain_explain']['per_s']:,.0f} sentences/s with explanations, "
@@ -402,21 +418,13 @@ def terms_section(r: dict[str, Any]) -> list[str]:
     """The shipped heads beside the same heads with (or without) a presence column per lexicon term."""
     if not r.get("terms"):
         return []
-    shipped, other = r["terms"]["shipped"], r["terms"]["other"]
-    ours, theirs = ("with", "without") if shipped else ("without", "with")
-    out = ["## Per-term cue columns", "",
-           "Lexicon cues always count per category, inside and outside quotations. A presence column per term lets each "
-           "term learn its own weight from the corpus; without it every term weighs as its category does. "
-           f"The shipped heads are {ours} those columns; {theirs} them: the same heads retrained in this run with the "
-           "same C and group folds.", "",
-           f"| head | group-CV macro-F1 {ours} / {theirs} | real-news macro-F1 {ours} / {theirs} | "
-           f"real-news ROC-AUC {ours} / {theirs} |", "|---|---|---|---|"]
-    for head in HEADS:
-        p, cv = other[head], r["model"]["cv"][head]
-        acc = r.get("accuracy", {}).get(head, {}).get("framing", {})
-        out.append(f"| {head} | {_f(cv['macro_f1'])} / {_f(p['cv_macro_f1'])} | {_f(acc.get('macro_f1'))} / "
-                   f"{_f(p.get('macro_f1'))} | {_f(acc.get('roc_auc'))} / {_f(p.get('roc_auc'))} |")
-    return [*out, ""]
+    ours, theirs = ("with", "without") if r["terms"]["shipped"] else ("without", "with")
+    return ["## Per-term cue columns", "",
+            "Lexicon cues always count per category, inside and outside quotations. A presence column per term lets each "
+            "term learn its own weight from the corpus; without it every term weighs as its category does. "
+            f"The shipped heads are {ours} those columns; {theirs} them: the same heads retrained in this run with the "
+            "same C and group folds.", "",
+            *_retrained_table(r, r["terms"]["other"], ours, theirs), ""]
 
 
 OTHERS = ("bench_domain.py", "bench_score.py", "bench_segment.py", "bench_report.py", "bench_serve.py", "bench_dask.py")
